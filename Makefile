@@ -1,0 +1,26 @@
+# Quick start: `make demo` runs the main job, `make test` runs the tests. Both create a
+# local virtual environment (.venv) from the pinned requirements on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WORKDIR ?= workdir/gaussian_sweep
+
+.PHONY: demo test bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) launch.py --config=configs/gaussian_sweep.py --workdir=$(WORKDIR)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest tests
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/theory_sweep.py
+
+clean:
+	rm -rf $(VENV) workdir .pytest_cache

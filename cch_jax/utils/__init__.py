@@ -1,0 +1,1 @@
+"""Small shared pieces: registry, input checks, chunked maps, progress, report writers."""

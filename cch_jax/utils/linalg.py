@@ -1,0 +1,102 @@
+"""Small dense linear algebra in plain XLA ops, for batched use inside jit/vmap on CPU.
+
+Why not `jnp.linalg`: on CPU, jaxlib 0.10.x runs batched LAPACK kernels (potrf, getrf,
+syevd, ...) by fanning the batch out into XLA's intra-op thread pool and blocking until
+it finishes. When as many such kernels run concurrently as the pool has threads (2 on a
+2-core machine), every thread waits on work none can run: the program hangs, silently and
+intermittently. (Reported upstream; the parallel path is compiled out of open-source
+jaxlib from 0.11.) These loops vectorise over any batch shape, never block, and are fast
+for the small matrices (d <= ~64) the engines factorise. Revisit once jax >= 0.11 is pinned.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+from jax import Array, lax
+
+# Pivots at or below this fraction of the matrix scale count as zero (rank-deficient PSD).
+PIVOT_TOL = 1e-6
+# Loops over at most this many columns are unrolled (lets XLA fuse the small steps).
+UNROLL_MAX = 32
+
+
+def cholesky(a: Array) -> Array:
+  """Lower Cholesky factor L (L Lᵀ = a) of symmetric positive semi-definite matrices.
+
+  Rank-deficient input is accepted: a zero pivot gives a zero column (the
+  semi-definite factor). Indefinite input (a pivot below −PIVOT_TOL·scale) gives NaN.
+
+  Args:
+    a: (..., d, d) symmetric matrices.
+
+  Returns:
+    (..., d, d) lower-triangular factors.
+  """
+  a = jnp.asarray(a)
+  d = a.shape[-1]
+  rows = jnp.arange(d)
+  scale = jnp.max(jnp.abs(jnp.diagonal(a, axis1=-2, axis2=-1)), axis=-1, keepdims=True)
+  tol = PIVOT_TOL * jnp.where(scale > 0, scale, 1.0)
+
+  def column(j, l):
+    # Entries L[j, k] for k >= j are still zero, so this sums over k < j only.
+    a_col = lax.dynamic_index_in_dim(a, j, axis=-1, keepdims=False)  # (..., d)
+    l_row = lax.dynamic_index_in_dim(l, j, axis=-2, keepdims=False)  # (..., d)
+    residual = a_col - jnp.einsum("...ik,...k->...i", l, l_row)
+    pivot = lax.dynamic_index_in_dim(residual, j, axis=-1, keepdims=True)
+    root = jnp.sqrt(jnp.where(pivot > tol, pivot, 1.0))
+    col = jnp.where(rows > j, residual / root, 0.0) + jnp.where(rows == j, root, 0.0)
+    col = jnp.where(pivot > tol, col, 0.0)  # zero pivot: semi-definite, zero column
+    col = jnp.where((pivot < -tol) | jnp.isnan(pivot), jnp.nan, col)  # indefinite
+    return l.at[..., :, j].set(col)
+
+  return lax.fori_loop(0, d, column, jnp.zeros_like(a), unroll=d <= UNROLL_MAX)
+
+
+def solve_lower(l: Array, b: Array, transpose: bool = False) -> Array:
+  """Solves L x = b (or Lᵀ x = b) for lower-triangular L by substitution.
+
+  Zero diagonal entries (from a semi-definite factor) give x = 0 in that coordinate, i.e.
+  the minimum-norm solution on the factor's range.
+
+  Args:
+    l: (..., d, d) lower-triangular.
+    b: (..., d) or (..., d, k) right-hand sides.
+    transpose: solve with Lᵀ (backward substitution) instead of L.
+
+  Returns:
+    x with the shape of b.
+  """
+  l, b = jnp.asarray(l), jnp.asarray(b)
+  vector = b.ndim == l.ndim - 1
+  b = b[..., None] if vector else b
+  d = l.shape[-1]
+  m = jnp.swapaxes(l, -1, -2) if transpose else l
+  diag = jnp.diagonal(l, axis1=-2, axis2=-1)[..., None]  # (..., d, 1)
+  safe = jnp.where(diag != 0, diag, 1.0)
+
+  def step(i, x):
+    j = d - 1 - i if transpose else i
+    row = lax.dynamic_index_in_dim(m, j, axis=-2, keepdims=False)  # (..., d)
+    rhs = lax.dynamic_index_in_dim(b, j, axis=-2, keepdims=False)  # (..., k)
+    piv = lax.dynamic_index_in_dim(diag, j, axis=-2, keepdims=False)
+    den = lax.dynamic_index_in_dim(safe, j, axis=-2, keepdims=False)
+    xj = jnp.where(piv != 0, (rhs - jnp.einsum("...d,...dk->...k", row, x)) / den, 0.0)
+    return lax.dynamic_update_index_in_dim(x, xj, j, axis=-2)
+
+  x = lax.fori_loop(0, d, step, jnp.zeros_like(b), unroll=d <= UNROLL_MAX)
+  return x[..., 0] if vector else x
+
+
+def cho_solve(l: Array, b: Array) -> Array:
+  """Solves (L Lᵀ) x = b given the Cholesky factor L; b is (..., d) or (..., d, k)."""
+  return solve_lower(l, solve_lower(l, b), transpose=True)
+
+
+def logdet(a: Array) -> Array:
+  """log det of symmetric positive definite matrices (..., d, d) -> (...).
+
+  −inf for singular PSD input, NaN for indefinite input.
+  """
+  diag = jnp.diagonal(cholesky(a), axis1=-2, axis2=-1)
+  return 2.0 * jnp.sum(jnp.log(diag), axis=-1)

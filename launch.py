@@ -1,0 +1,50 @@
+r"""Runs one experiment: flags -> config -> experiment registry -> run(config, workdir).
+
+  python launch.py --config=configs/gaussian_sweep.py --workdir=workdir/gaussian_sweep
+  python launch.py --config=configs/gaussian_sweep.py:tiny --workdir=/tmp/x \
+      --config.sweep.n_seeds=20
+
+`--config.a.b=value` overrides any field; the config is locked, so a mistyped field fails.
+Multi-host: start the same command on every host with --multihost (jax.distributed
+reads the cluster from the environment: SLURM, Cloud TPU, or
+JAX_COORDINATOR_ADDRESS/JAX_NUM_PROCESSES/JAX_PROCESS_ID); only process 0 writes files.
+"""
+
+import os
+
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from cch_jax.experiments import EXPERIMENTS
+from cch_jax.utils import report
+
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", None, "Experiment config file, configs/NAME.py[:ARG].", lock_config=True)
+_WORKDIR = flags.DEFINE_string("workdir", None, "Directory for config.json, results, plots.")
+_MULTIHOST = flags.DEFINE_bool("multihost", False,
+                               "Call jax.distributed.initialize() before anything else.")
+flags.mark_flags_as_required(["config", "workdir"])
+
+
+def main(argv: list[str]) -> None:
+  if len(argv) > 1:
+    raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+  if _MULTIHOST.value:
+    jax.distributed.initialize()
+  config, workdir = _CONFIG.value, _WORKDIR.value
+  if "experiment" not in config:
+    raise app.UsageError("--config: the config has no 'experiment' field")
+  run = EXPERIMENTS[config.experiment]
+  logging.info("JAX %s on %s: process %d of %d, %d local / %d global devices: %s",
+               jax.__version__, jax.default_backend(), jax.process_index(),
+               jax.process_count(), jax.local_device_count(), jax.device_count(),
+               jax.devices())
+  os.makedirs(workdir, exist_ok=True)
+  if jax.process_index() == 0:
+    report.write_json(os.path.join(workdir, "config.json"), config.to_dict())
+  run(config, workdir)
+
+
+if __name__ == "__main__":
+  app.run(main)
