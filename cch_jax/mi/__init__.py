@@ -1,0 +1,19 @@
+"""Mutual-information estimators in JAX, all in nats, each with a confidence interval.
+
+  from cch_jax import mi
+  est = mi.estimate(x, y, "ksg", k=3)          # -> MIEstimate(value, ci_low, ci_high, ...)
+  mi.ksg_mi(x, y, k=3)                         # the plain jittable function
+
+Methods (`mi.ESTIMATORS`): 'gaussian' (bias-corrected closed form), 'ksg' (KSG-1, exact,
+blocked), 'label_knn' (Ross kNN for discrete y).
+"""
+
+from cch_jax.mi.api import estimate
+from cch_jax.mi.base import ESTIMATORS, Estimator, MIEstimate
+from cch_jax.mi.gaussian import canonical_correlations, gaussian_mi
+from cch_jax.mi.ksg import ksg_mi, ksg_pointwise
+from cch_jax.mi.label import knn_label_mi, label_entropy
+from cch_jax.mi import registrations  # noqa: F401  (fills ESTIMATORS)
+
+__all__ = ["ESTIMATORS", "Estimator", "MIEstimate", "canonical_correlations", "estimate",
+           "gaussian_mi", "knn_label_mi", "ksg_mi", "ksg_pointwise", "label_entropy"]

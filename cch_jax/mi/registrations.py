@@ -1,0 +1,23 @@
+"""Files each estimator under its name in `ESTIMATORS`."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from cch_jax.mi import gaussian, ksg, label
+from cch_jax.mi.base import ESTIMATORS, Estimator
+
+
+def _label_knn(x, labels, n_classes: int, k: int = 3, norm: str = "euclidean",
+               block: int = 64):
+  """Ross kNN label MI, clipped to the plug-in label entropy H(Y) (its ceiling)."""
+  raw = label.knn_label_mi(x, labels, n_classes, k, norm, block)
+  return jnp.minimum(raw, label.label_entropy(labels, n_classes))
+
+
+ESTIMATORS.register("gaussian")(Estimator(
+    gaussian.gaussian_mi, min_samples=lambda **_: 3))
+ESTIMATORS.register("ksg")(Estimator(
+    ksg.ksg_mi, min_samples=lambda k=3, **_: k + 1))
+ESTIMATORS.register("label_knn")(Estimator(
+    _label_knn, labels=True, min_samples=lambda k=3, **_: k + 1))
