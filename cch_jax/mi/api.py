@@ -11,8 +11,9 @@ from typing import Any
 
 import jax
 import numpy as np
+from scipy import stats
 
-from cch_jax.mi import base, uncertainty
+from cch_jax.mi import base, neural, uncertainty
 
 
 def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, *,
@@ -53,9 +54,14 @@ def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, 
                      f"options, got {n}")
   key = jax.random.key(0) if key is None else key
   key_ci, key_null = jax.random.split(key)
+  diagnostics: dict[str, Any] = {"options": options, "warnings": []}
+  if est.randomized:
+    if n_permutations:
+      raise ValueError(f"n_permutations: not supported for {method!r} yet (each shuffle "
+                       "would retrain every critic); use a kNN method for a null")
+    return _randomized_estimate(method, est, xs, ys, key, options, diagnostics)
   static = tuple(sorted(options.items()))
   value = float(est.fn(xs, ys, **options))
-  diagnostics: dict[str, Any] = {"options": options, "warnings": []}
   low = high = float("nan")
   if n_resamples and n // 2 >= min_n:
     halves = np.asarray(uncertainty.half_sample_values(est.fn, static, xs, ys, key_ci,
@@ -73,9 +79,28 @@ def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, 
   return base.MIEstimate(value, low, high, method, n, diagnostics)
 
 
+def _randomized_estimate(method, est, xs, ys, key, options, diagnostics) -> base.MIEstimate:
+  """Mean over seeds (each its own split); CI from their spread (Student t, S − 1 dof)."""
+  values, curves = est.fn(xs, ys, key, **options)
+  values = np.asarray(values, np.float64)
+  value = float(values.mean())
+  if len(values) > 1:
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    low, high = value - half, value + half
+    diagnostics["ci"] = f"repeated splits, {len(values)} seeds (Student t)"
+  else:
+    low = high = float("nan")
+    diagnostics["ci"] = "none"
+    diagnostics["warnings"].append("no CI from a single seed")
+  diagnostics["per_seed"] = values.tolist()
+  diagnostics["warnings"] += neural.training_warnings(
+      curves, value, options.get("bound", ""), options.get("batch", 512))
+  return base.MIEstimate(value, float(low), float(high), method, len(xs), diagnostics)
+
+
 def _check_options(method: str, est: base.Estimator, options: dict[str, Any]) -> None:
   params = inspect.signature(est.fn).parameters
-  known = [p for p in params if p not in ("x", "y", "labels", "n_classes")]
+  known = [p for p in params if p not in ("x", "y", "labels", "n_classes", "key", "bound")]
   unknown = sorted(set(options) - set(known))
   if unknown:
     raise ValueError(f"options: unknown option(s) {unknown} for method {method!r}; "

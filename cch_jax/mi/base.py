@@ -43,10 +43,14 @@ class Estimator:
       options must be hashable (they are static under jit).
     labels: True if y must be integer class labels, False if continuous.
     min_samples: a function of the options giving the smallest usable n.
+    randomized: True for trained estimators: fn(x, y, key, **options) returns
+      (per-seed values (S,), training curves (S, steps)), each seed on its own random split;
+      the CI then comes from the spread over seeds, not from half-sampling.
   """
   fn: Callable[..., Any]
   labels: bool = False
   min_samples: Callable[..., int] = lambda **_: 2
+  randomized: bool = False
 
 
 ESTIMATORS: Registry[Estimator] = Registry("MI estimator")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from cch_jax.mi import gaussian, ksg, label
+import functools
+
+from cch_jax.mi import gaussian, ksg, label, neural
 from cch_jax.mi.base import ESTIMATORS, Estimator
 
 
@@ -21,3 +23,8 @@ ESTIMATORS.register("ksg")(Estimator(
     ksg.ksg_mi, min_samples=lambda k=3, **_: k + 1))
 ESTIMATORS.register("label_knn")(Estimator(
     _label_knn, labels=True, min_samples=lambda k=3, **_: k + 1))
+
+for _bound in neural.BOUNDS:
+  ESTIMATORS.register(_bound)(Estimator(
+      functools.partial(neural.neural_mi, bound=_bound), randomized=True,
+      min_samples=lambda batch=512, **_: 2 * batch))
