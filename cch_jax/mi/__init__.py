@@ -5,7 +5,8 @@
   mi.ksg_mi(x, y, k=3)                         # the plain jittable function
 
 Methods (`mi.ESTIMATORS`): 'gaussian' (bias-corrected closed form), 'ksg' (KSG-1, exact,
-blocked), 'label_knn' (Ross kNN for discrete y), and the critic bounds 'mine', 'infonce',
+blocked), 'label_knn' (Ross kNN for discrete y), 'label_probe' (H(Y) − held-out probe
+cross-entropy), and the critic bounds 'mine', 'infonce',
 'nwj', 'smile' (one trainer, held-out value, CI over seeds/splits).
 """
 
@@ -15,8 +16,9 @@ from cch_jax.mi.gaussian import canonical_correlations, gaussian_mi
 from cch_jax.mi.ksg import ksg_mi, ksg_pointwise
 from cch_jax.mi.label import knn_label_mi, label_entropy
 from cch_jax.mi.neural import neural_mi
+from cch_jax.mi.probe import probe_label_mi
 from cch_jax.mi import registrations  # noqa: F401  (fills ESTIMATORS)
 
 __all__ = ["ESTIMATORS", "Estimator", "MIEstimate", "canonical_correlations", "estimate",
            "gaussian_mi", "knn_label_mi", "ksg_mi", "ksg_pointwise", "label_entropy",
-           "neural_mi"]
+           "neural_mi", "probe_label_mi"]

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 
 import functools
 
-from cch_jax.mi import gaussian, ksg, label, neural
+from cch_jax.mi import gaussian, ksg, label, neural, probe
 from cch_jax.mi.base import ESTIMATORS, Estimator
 
 
@@ -28,3 +28,6 @@ for _bound in neural.BOUNDS:
   ESTIMATORS.register(_bound)(Estimator(
       functools.partial(neural.neural_mi, bound=_bound), randomized=True,
       min_samples=lambda batch=512, **_: 2 * batch))
+
+ESTIMATORS.register("label_probe")(Estimator(
+    probe.probe_label_mi, labels=True, randomized=True, min_samples=lambda **_: 8))
