@@ -80,10 +80,3 @@ def map_query_blocks(fn: Callable[[Array, Array], Array], n: int, block: int) ->
 def exclude_self(d: Array, rows: Array) -> Array:
   """Sets d[i, rows[i]] to +inf (a point is not its own neighbour)."""
   return jnp.where(jnp.arange(d.shape[1])[None, :] == rows[:, None], jnp.inf, d)
-
-
-def block_size(n: int, budget: int = 4_000_000) -> int:
-  """Rows per block so one (block, n) float32 array stays near `budget` elements."""
-  return int(max(8, min(n, budget // max(n, 1))))
-
-

@@ -55,8 +55,9 @@ def bound_value(scores: Array, bound: str, clip: float = 5.0) -> Array:
     return joint - jnp.exp(_offdiag_logmeanexp(scores - 1.0))
   if bound == "mine":
     return joint - _offdiag_logmeanexp(scores)
-  if bound == "smile":
-    return joint - _offdiag_logmeanexp(jnp.clip(scores, -clip, clip))
+  if bound == "smile":  # DV bound of the clipped critic clip(T, −τ, τ): still a valid bound,
+    clipped = jnp.clip(scores, -clip, clip)  # and bounded by 2τ under heavy tails
+    return jnp.mean(jnp.diagonal(clipped)) - _offdiag_logmeanexp(clipped)
   raise ValueError(f"bound: expected one of {BOUNDS}, got {bound!r}")
 
 
