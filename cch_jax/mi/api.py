@@ -94,8 +94,7 @@ def _randomized_estimate(method, est, xs, ys, key, options, diagnostics) -> base
     diagnostics["warnings"].append("no CI from a single seed")
   diagnostics["per_seed"] = values.tolist()
   diagnostics["warnings"] += neural.training_warnings(
-      curves, value, getattr(est.fn, "keywords", {}).get("bound", ""),
-      options.get("batch", 512))
+      curves, value, method, options.get("batch", 512))
   return base.MIEstimate(value, float(low), float(high), method, len(xs), diagnostics)
 
 

@@ -122,9 +122,9 @@ def neural_mi(x: Array, y: Array, key: Array, bound: str = "smile", seeds: int =
   return jax.vmap(train)(keys)
 
 
-def training_warnings(curve: Array, value: float, bound: str, batch: int) -> list[str]:
-  """Flags 'still increasing' (last tenth of training above the one before) and the
-  InfoNCE cap log(batch)."""
+def training_warnings(curve: Array, value: float, method: str, batch: int) -> list[str]:
+  """Flags 'still increasing' (last tenth of training above the one before) and, for
+  method 'infonce', the cap log(batch)."""
   curve = jnp.mean(curve, axis=0)
   tenth = max(1, curve.shape[0] // 10)
   last, before = float(jnp.mean(curve[-tenth:])), float(jnp.mean(curve[-2 * tenth:-tenth]))
@@ -132,7 +132,7 @@ def training_warnings(curve: Array, value: float, bound: str, batch: int) -> lis
   if last > before + 0.01 + 0.01 * abs(before):
     warnings.append(f"still increasing: training bound rose from {before:.3f} to {last:.3f} "
                     "over the last 20% of steps; try more steps")
-  if bound == "infonce" and value > math.log(batch) - 0.1:
+  if method == "infonce" and value > math.log(batch) - 0.1:
     warnings.append(f"hit the log(batch) cap: InfoNCE <= log({batch}) = {math.log(batch):.2f}")
   return warnings
 
