@@ -6,8 +6,9 @@
 
 Methods (`mi.ESTIMATORS`): 'gaussian' (bias-corrected closed form), 'ksg' (KSG-1, exact,
 blocked), 'label_knn' (Ross kNN for discrete y), 'label_probe' (H(Y) − held-out probe
-cross-entropy), and the critic bounds 'mine', 'infonce',
-'nwj', 'smile' (one trainer, held-out value, CI over seeds/splits).
+cross-entropy), the critic bounds 'mine', 'infonce', 'nwj', 'smile' (one trainer,
+held-out value, CI over seeds/splits) and 'latent' (latent MI: KSG on the held-out latents
+of cross-predictive autoencoders).
 """
 
 from cch_jax.mi.api import estimate
@@ -15,10 +16,11 @@ from cch_jax.mi.base import ESTIMATORS, Estimator, MIEstimate
 from cch_jax.mi.gaussian import canonical_correlations, gaussian_mi
 from cch_jax.mi.ksg import ksg_mi, ksg_pointwise
 from cch_jax.mi.label import knn_label_mi, label_entropy
+from cch_jax.mi.latent import latent_mi
 from cch_jax.mi.neural import neural_mi
 from cch_jax.mi.probe import probe_label_mi
 from cch_jax.mi import registrations  # noqa: F401  (fills ESTIMATORS)
 
 __all__ = ["ESTIMATORS", "Estimator", "MIEstimate", "canonical_correlations", "estimate",
            "gaussian_mi", "knn_label_mi", "ksg_mi", "ksg_pointwise", "label_entropy",
-           "neural_mi", "probe_label_mi"]
+           "latent_mi", "neural_mi", "probe_label_mi"]

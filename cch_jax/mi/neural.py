@@ -3,9 +3,11 @@ and SMILE, all trained by one trainer.
 
 The critic is separable, T(x, y) = g(x)ᵀh(y) with two small MLPs, so one batch of B pairs
 gives the whole (B, B) score matrix: the diagonal holds joint samples, the off-diagonal the
-product of marginals. Each seed draws its own random split, trains on one half inside a
-single `lax.scan` (no host sync per step) and reports the bound on the held-out half; seeds
-are `vmap`ped, and their spread gives the CI (repeated splits).
+product of marginals. Each seed draws its own random split and trains on one half inside a
+single `lax.scan` (no host sync per step); a fifth of that half is set aside for validation,
+and the critic with the best validation bound (checked every `eval_every` steps) is kept.
+The reported value is that critic's bound on the other, held-out half: never the maximum
+over checkpoints. Seeds are `vmap`ped, and their spread gives the CI (repeated splits).
 """
 
 from __future__ import annotations
@@ -20,23 +22,27 @@ import optax
 from jax import Array
 from jax.scipy.special import logsumexp
 
+from cch_jax.mi.nn import MLP, train_keep_best
+
 BOUNDS = ("mine", "infonce", "nwj", "smile")
 # Held-out points scored against each other at evaluation (an (m, m) matrix).
 EVAL_MAX = 4096
 
 
 class Critic(nn.Module):
-  """T(x, y) = g(x)ᵀh(y) / sqrt(m) for MLPs g, h with `width` hidden units, `embed` outputs."""
-  width: int = 64
+  """T(x, y) = g(x)ᵀh(y) / sqrt(m) for MLPs g, h with `width` hidden units, `embed` outputs.
+
+  Softplus units: the log density ratio of smooth data is smooth (quadratic for Gaussians),
+  and on the 5+5 Gaussian they cut SMILE's error from 0.09 to 0.03 nats against ReLU.
+  """
+  width: int = 32
   embed: int = 32
 
   @nn.compact
   def __call__(self, x: Array, y: Array) -> Array:
-    def mlp(v, name):
-      for i in range(2):
-        v = nn.relu(nn.Dense(self.width, name=f"{name}_{i}")(v))
-      return nn.Dense(self.embed, name=f"{name}_out")(v)
-    return mlp(x, "g") @ mlp(y, "h").T / math.sqrt(self.embed)  # (B, B) scores
+    g = MLP((self.width, self.width), self.embed, nn.softplus, name="g")(x)
+    h = MLP((self.width, self.width), self.embed, nn.softplus, name="h")(y)
+    return g @ h.T / math.sqrt(self.embed)  # (B, B) scores
 
 
 def _offdiag_logmeanexp(scores: Array) -> Array:
@@ -62,12 +68,18 @@ def bound_value(scores: Array, bound: str, clip: float = 5.0) -> Array:
 
 
 def _train_one(key: Array, x: Array, y: Array, bound: str, steps: int, batch: int,
-               width: int, lr: float, ema: float, clip: float) -> tuple[Array, Array]:
-  """One seed: split, train, evaluate held-out. Returns (held-out bound, train curve)."""
+               width: int, lr: float, ema: float, clip: float, eval_every: int
+               ) -> tuple[Array, Array]:
+  """One seed: split, train, keep the best-validation critic, evaluate held-out.
+
+  Returns (held-out bound (), validation bounds (steps // eval_every,)).
+  """
   n = x.shape[0]
   split_key, init_key, step_key = jax.random.split(key, 3)
   perm = jax.random.permutation(split_key, n)
   train_idx, test_idx = perm[: n // 2], perm[n // 2:]
+  n_val = min(n // 10, EVAL_MAX)
+  fit_idx, val_idx = train_idx[n_val:], train_idx[:n_val]  # 80% fit, 20% validation of half
   critic = Critic(width=width)
   params = critic.init(init_key, x[:2], y[:2])
   opt = optax.adam(lr)
@@ -77,61 +89,63 @@ def _train_one(key: Array, x: Array, y: Array, bound: str, steps: int, batch: in
     if bound == "mine":  # bias-corrected gradient: E_q[e^T] over a moving average, in logs
       log_q = _offdiag_logmeanexp(scores)
       surrogate = jnp.mean(jnp.diagonal(scores)) - jnp.exp(log_q - jax.lax.stop_gradient(log_ma))
-      return -surrogate, (bound_value(scores, "mine"), log_q)
-    value = bound_value(scores, bound, clip)
-    return -value, (value, jnp.zeros(()))
+      return -surrogate, log_q
+    return -bound_value(scores, bound, clip), jnp.zeros(())
 
   def step(carry, i):
     params, opt_state, log_ma = carry
-    idx = jax.random.choice(jax.random.fold_in(step_key, i), train_idx, (batch,), replace=False)
-    (_, (value, log_q)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-        params, x[idx], y[idx], log_ma)
+    idx = jax.random.choice(jax.random.fold_in(step_key, i), fit_idx, (batch,), replace=False)
+    grads, log_q = jax.grad(loss_fn, has_aux=True)(params, x[idx], y[idx], log_ma)
     log_ma = jnp.where(i == 0, log_q, jnp.logaddexp(jnp.log(ema) + log_ma,
                                                      jnp.log1p(-ema) + log_q))
     updates, opt_state = opt.update(grads, opt_state, params)
-    return (optax.apply_updates(params, updates), opt_state, log_ma), value
+    return optax.apply_updates(params, updates), opt_state, log_ma
 
-  (params, _, _), curve = jax.lax.scan(step, (params, opt.init(params), jnp.zeros(())),
-                                       jnp.arange(steps))
-  # Held-out bound on one (m, m) score matrix of the held-out half (m <= EVAL_MAX): a
-  # batch-wise log-mean-exp would add a Jensen bias of its own.
-  eval_idx = test_idx[:EVAL_MAX]
-  return bound_value(critic.apply(params, x[eval_idx], y[eval_idx]), bound, clip), curve
+  # Bounds are scored on one (m, m) matrix of a held-out set (m <= EVAL_MAX): a batch-wise
+  # log-mean-exp would add a Jensen bias of its own.
+  held_out = lambda p, idx: bound_value(critic.apply(p, x[idx], y[idx]), bound, clip)
+  best, curve = train_keep_best(step, (params, opt.init(params), jnp.zeros(())),
+                                lambda p: held_out(p, val_idx), steps, eval_every)
+  return held_out(best, test_idx[:EVAL_MAX]), curve
 
 
 @functools.partial(jax.jit, static_argnames=("bound", "seeds", "steps", "batch", "width",
-                                             "lr", "ema", "clip"))
+                                             "lr", "ema", "clip", "eval_every"))
 def neural_mi(x: Array, y: Array, key: Array, bound: str = "smile", seeds: int = 4,
-              steps: int = 300, batch: int = 512, width: int = 16, lr: float = 3e-3,
-              ema: float = 0.99, clip: float = 5.0) -> tuple[Array, Array]:
+              steps: int = 300, batch: int = 512, width: int = 32, lr: float = 3e-3,
+              ema: float = 0.99, clip: float = 5.0, eval_every: int = 25
+              ) -> tuple[Array, Array]:
   """Held-out variational MI bound per seed.
 
   Args:
-    x: (n, dx), y: (n, dy) samples; n >= 2·batch (the training half must fill a batch).
+    x: (n, dx), y: (n, dy) samples; n >= 3·batch (the fit part, 0.4·n, fills a batch).
     key: PRNG key; seed s uses fold_in(key, s) for its split, init and batches.
     bound: 'mine', 'infonce', 'nwj' or 'smile' (static).
     seeds, steps, batch, width, lr: training set-up (static).
     ema: MINE's moving-average rate; clip: SMILE's clip τ (static).
+    eval_every: steps between validation checks; the best-validation critic is kept (static).
 
   Returns:
-    (per-seed held-out bounds (seeds,), per-seed training curves (seeds, steps)).
+    (per-seed held-out bounds (seeds,), validation bounds (seeds, steps // eval_every)).
   """
+  if steps < eval_every:
+    raise ValueError(f"steps: expected at least eval_every = {eval_every}, got {steps}")
   keys = jax.vmap(lambda s: jax.random.fold_in(key, s))(jnp.arange(seeds))
   train = functools.partial(_train_one, x=x, y=y, bound=bound, steps=steps, batch=batch,
-                            width=width, lr=lr, ema=ema, clip=clip)
+                            width=width, lr=lr, ema=ema, clip=clip, eval_every=eval_every)
   return jax.vmap(train)(keys)
 
 
 def training_warnings(curve: Array, value: float, method: str, batch: int) -> list[str]:
-  """Flags 'still increasing' (last tenth of training above the one before) and, for
-  method 'infonce', the cap log(batch)."""
+  """Flags 'still increasing' (last tenth of the validation curve above the tenth before)
+  and, for method 'infonce', the cap log(batch)."""
   curve = jnp.mean(curve, axis=0)
   tenth = max(1, curve.shape[0] // 10)
   last, before = float(jnp.mean(curve[-tenth:])), float(jnp.mean(curve[-2 * tenth:-tenth]))
   warnings = []
   if last > before + 0.01 + 0.01 * abs(before):
-    warnings.append(f"still increasing: training bound rose from {before:.3f} to {last:.3f} "
-                    "over the last 20% of steps; try more steps")
+    warnings.append(f"still increasing: validation value rose from {before:.3f} to "
+                    f"{last:.3f} over the last 20% of steps; try more steps")
   if method == "infonce" and value > math.log(batch) - 0.1:
     warnings.append(f"hit the log(batch) cap: InfoNCE <= log({batch}) = {math.log(batch):.2f}")
   return warnings

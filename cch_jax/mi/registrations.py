@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import jax.numpy as jnp
-
 import functools
 
-from cch_jax.mi import gaussian, ksg, label, neural, probe
+import jax.numpy as jnp
+
+from cch_jax.mi import gaussian, ksg, label, latent, neural, probe
 from cch_jax.mi.base import ESTIMATORS, Estimator
 
 
@@ -27,7 +27,10 @@ ESTIMATORS.register("label_knn")(Estimator(
 for _bound in neural.BOUNDS:
   ESTIMATORS.register(_bound)(Estimator(
       functools.partial(neural.neural_mi, bound=_bound), randomized=True,
-      min_samples=lambda batch=512, **_: 2 * batch))
+      min_samples=lambda batch=512, **_: 3 * batch))
+
+ESTIMATORS.register("latent")(Estimator(
+    latent.latent_mi, randomized=True, min_samples=lambda batch=256, **_: 3 * batch))
 
 ESTIMATORS.register("label_probe")(Estimator(
     probe.probe_label_mi, labels=True, randomized=True, min_samples=lambda **_: 8))

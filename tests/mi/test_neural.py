@@ -28,8 +28,8 @@ def test_bound_formulas_match_a_hand_computation():
 def test_a_vmapped_seed_equals_the_same_seed_trained_alone():
   x, y = tasks.task_library()["gauss-1x1-dense"].sample(jax.random.key(0), 600)
   key = jax.random.key(7)
-  values, curves = neural.neural_mi(x, y, key, "nwj", seeds=3, steps=30, batch=128)
-  train = jax.jit(lambda k: neural._train_one(k, x, y, "nwj", 30, 128, 16, 3e-3, 0.99, 5.0))
+  values, curves = neural.neural_mi(x, y, key, "nwj", seeds=3, steps=50, batch=128)
+  train = jax.jit(lambda k: neural._train_one(k, x, y, "nwj", 50, 128, 32, 3e-3, 0.99, 5.0, 25))
   alone, curve = train(jax.random.fold_in(key, 1))
   np.testing.assert_allclose(values[1], alone, rtol=2e-4, atol=2e-5)
   np.testing.assert_allclose(curves[1], curve, rtol=2e-4, atol=2e-5)
@@ -67,7 +67,7 @@ def test_warnings_and_errors():
   assert "still increasing" in neural.training_warnings(rising, 0.5, "smile", 256)[0]
   assert "log(batch) cap" in neural.training_warnings(flat, 5.5, "infonce", 256)[0]
   x = np.random.default_rng(0).normal(size=(300, 2))
-  with pytest.raises(ValueError, match="needs at least 1024 samples"):
+  with pytest.raises(ValueError, match="needs at least 1536 samples"):
     mi.estimate(x, x, "smile")
   with pytest.raises(ValueError, match="n_permutations: not supported"):
     mi.estimate(x, x, "smile", batch=64, n_permutations=5)

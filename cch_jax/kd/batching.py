@@ -1,0 +1,95 @@
+"""Batches as pure functions of (key, step), and batched inference.
+
+The order is epoch-wise without replacement: epoch e = step // (n // B) shuffles the n
+training rows with fold_in(key, e) and step takes the next B of them (the last n mod B
+rows of each shuffle are skipped). A resumed run therefore sees the same batches, and
+students sharing a key (a baseline and its KD twin) see the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+
+from cch_jax.utils import checks
+
+PyTree = Any
+
+
+def check_data(name: str, data: Any, batch_size: int | None = None) -> int:
+  """Checks a data dict at the public edge and returns its row count n.
+
+  Expects 'x' (n, ...) and integer 'y' (n,), and if present 'teacher_logits' (n, K),
+  'teacher_features' (n, d_t); with `batch_size`, n >= batch_size. Skipped (returns
+  -1) inside jit/vmap.
+  """
+  if not isinstance(data, dict) or "x" not in data or "y" not in data:
+    raise ValueError(f"{name}: expected a dict with 'x' and 'y', got "
+                     f"{sorted(data) if isinstance(data, dict) else type(data).__name__}")
+  if not checks.is_concrete(data):
+    return -1
+  n = np.shape(data["x"])[0] if np.ndim(data["x"]) else 0
+  y = checks.check_array(f"{name}['y']", data["y"], shape=(n,))
+  if not np.issubdtype(y.dtype, np.integer):
+    raise TypeError(f"{name}['y']: expected integer class labels, got {y.dtype}")
+  checks.check_array(f"{name}['x']", data["x"], shape=(n,) + (None,) * (np.ndim(data["x"]) - 1))
+  for k in ("teacher_logits", "teacher_features"):
+    if k in data:
+      checks.check_array(f"{name}['{k}']", data[k], shape=(n, None))
+  if batch_size is not None and n < batch_size:
+    raise ValueError(f"{name}: expected at least batch_size = {batch_size} rows, got {n}")
+  return n
+
+
+def batch_indices(key: Array, step: Array | int, n: int, batch_size: int) -> Array:
+  """Row indices (batch_size,) of training step `step` over n rows (n >= batch_size)."""
+  if batch_size > n:
+    raise ValueError(f"batch_size: expected at most n = {n} rows, got {batch_size}")
+  per_epoch = n // batch_size
+  epoch, i = jnp.divmod(jnp.asarray(step), per_epoch)
+  perm = jax.random.permutation(jax.random.fold_in(key, epoch), n)
+  return jax.lax.dynamic_slice_in_dim(perm, i * batch_size, batch_size)
+
+
+def take(arrays: PyTree, idx: Array) -> PyTree:
+  """Rows `idx` of every array in `arrays` (leading axis n)."""
+  return jax.tree.map(lambda a: a[idx], arrays)
+
+
+def apply_in_batches(fn: Callable[[Array], PyTree], x: Array, batch_size: int) -> PyTree:
+  """fn over x (n, ...) in row batches of `batch_size` with `lax.map` (jittable).
+
+  Args:
+    fn: maps (b, ...) -> pytree of (b, ...) arrays, treating rows independently.
+    x: inputs (n, ...).
+    batch_size: rows per call (bounds peak memory).
+
+  Returns:
+    The pytree of (n, ...) outputs.
+  """
+  batch_size = max(1, min(batch_size, x.shape[0]))
+  n_full = x.shape[0] // batch_size * batch_size
+  blocks = x[:n_full].reshape((-1, batch_size) + x.shape[1:])
+  out = jax.tree.map(lambda o: o.reshape((n_full,) + o.shape[2:]), jax.lax.map(fn, blocks))
+  if n_full == x.shape[0]:
+    return out
+  rest = fn(x[n_full:])
+  return jax.tree.map(lambda a, b: jnp.concatenate([a, b], axis=0), out, rest)
+
+
+def predict(model: Any, params: PyTree, x: Array, batch_size: int = 1024
+            ) -> tuple[Array, Array]:
+  """Logits (n, K) and representations H (n, d_h) of a `Classifier` (jittable).
+
+  Used once on the training set to precompute a frozen teacher's outputs for KD.
+  """
+  fn = lambda xb: model.apply({"params": params}, xb, method="logits_and_features")
+  return apply_in_batches(fn, x, batch_size)
+
+
+predict_jit = jax.jit(predict, static_argnames=("model", "batch_size"))

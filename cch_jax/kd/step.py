@@ -1,0 +1,120 @@
+"""Train state, KD objective and the train / eval steps (pure; no device placement here).
+
+A batch is a dict of arrays with a common leading axis B:
+  'x' (B, ...) inputs, 'y' (B,) int labels, and for KD 'teacher_logits' (B, K) and
+  'teacher_features' (B, d_t) (precomputed once from the frozen teacher); evaluation
+  batches may add 'mask' (B,) (1 = real row, 0 = padding).
+Without 'teacher_logits' the step is plain training, which equals KD with λ = 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+from flax.training import train_state
+from jax import Array
+
+from cch_jax.kd import losses
+from cch_jax.kd.config import TrainConfig
+from cch_jax.kd.optim import make_optimizer
+
+Batch = dict[str, Array]
+Metrics = dict[str, Array]
+
+
+class KDState(train_state.TrainState):
+  """`TrainState` plus the KD weights as scalar arrays.
+
+  Attributes:
+    step, params, opt_state, apply_fn, tx: as in flax `TrainState`; params is
+      {'model': classifier params, 'proj': feature projection (only if feature_dim)}.
+    lam, temperature, beta: KD weight λ, temperature T and feature weight β (arrays,
+      so a vmapped population carries one value per member and checkpoints keep them).
+  """
+  lam: Array
+  temperature: Array
+  beta: Array
+
+
+def create_state(model: nn.Module, config: TrainConfig, key: Array, x_example: Array,
+                 feature_dim: int | None = None, lam: Array | float | None = None,
+                 temperature: Array | float | None = None,
+                 beta: Array | float | None = None) -> KDState:
+  """Initialises params, optimiser state and KD weights (defaults from `config`).
+
+  Args:
+    model: a `Classifier`.
+    config: training config (optimizer, schedule and default λ, T, β).
+    key: PRNG key; the model uses fold_in(key, 0), the projection fold_in(key, 1), so
+      students with the same key start equal whatever their λ, T, β.
+    x_example: (b, ...) inputs fixing the input shape (b >= 1).
+    feature_dim: teacher representation size d_t; adds the projection (d_s, d_t).
+    lam, temperature, beta: override config.lam, config.temperature, config.beta.
+  """
+  variables = model.init(jax.random.fold_in(key, 0), x_example[:1])
+  params = {"model": variables["params"]}
+  if feature_dim:
+    d_s = jax.eval_shape(lambda v: model.apply(v, x_example[:1], method="represent"),
+                         variables).shape[-1]
+    params["proj"] = losses.init_projection(jax.random.fold_in(key, 1), d_s, feature_dim)
+  pick = lambda value, default: jnp.asarray(default if value is None else value, jnp.float32)
+  return KDState.create(apply_fn=model.apply, params=params, tx=make_optimizer(config),
+                        lam=pick(lam, config.lam),
+                        temperature=pick(temperature, config.temperature),
+                        beta=pick(beta, config.beta))
+
+
+def objective(params: dict[str, Any], state: KDState, batch: Batch, key: Array
+              ) -> tuple[Array, Metrics]:
+  """The training loss of one batch and its metrics.
+
+  loss = kd_loss(student, teacher, y, λ, T) + β·feature_mse  (terms present in `batch`).
+
+  Returns:
+    (scalar loss, metrics {'loss', 'ce', 'kl', 'feature', 'accuracy'} as batch means; 'kl' and
+    'feature' are reported whatever λ and β, and are 0 when the batch lacks teacher arrays).
+  """
+  logits, h = state.apply_fn({"params": params["model"]}, batch["x"], train=True,
+                             rngs={"dropout": key}, method="logits_and_features")
+  y = batch["y"]
+  ce = jnp.mean(losses.cross_entropy(logits, y))
+  zero = jnp.zeros((), jnp.float32)
+  kl, feature, loss = zero, zero, ce
+  if "teacher_logits" in batch:
+    t_logits = batch["teacher_logits"]
+    kl = jnp.mean(losses.distillation_kl(logits, t_logits, state.temperature))
+    loss = losses.kd_loss(logits, t_logits, y, state.lam, state.temperature)
+  if "teacher_features" in batch and "proj" in params:
+    feature = losses.feature_mse(h, params["proj"], batch["teacher_features"])
+    loss = loss + state.beta * feature
+  accuracy = jnp.mean((jnp.argmax(logits, -1) == y).astype(jnp.float32))
+  return loss, {"loss": loss, "ce": ce, "kl": kl, "feature": feature,
+                "accuracy": accuracy}
+
+
+def train_step(state: KDState, batch: Batch, key: Array) -> tuple[KDState, Metrics]:
+  """One optimiser update on `batch`; `key` drives dropout (fold it from the step).
+
+  Returns:
+    (new state, metrics of the batch before the update; scalars).
+  """
+  grads, metrics = jax.grad(objective, has_aux=True)(state.params, state, batch, key)
+  return state.apply_gradients(grads=grads), metrics
+
+
+def eval_sums(state: KDState, batch: Batch) -> Metrics:
+  """Sums over the rows of an evaluation batch (with optional 'mask' (B,)).
+
+  Returns:
+    {'count', 'correct', 'ce'} scalar sums; accuracy = correct / count.
+  """
+  logits = state.apply_fn({"params": state.params["model"]}, batch["x"])
+  mask = batch.get("mask", jnp.ones(logits.shape[:1], jnp.float32))
+  correct = (jnp.argmax(logits, -1) == batch["y"]).astype(jnp.float32)
+  ce = losses.cross_entropy(logits, batch["y"])
+  return {"count": jnp.sum(mask), "correct": jnp.sum(mask * correct),
+          "ce": jnp.sum(mask * ce)}
+
