@@ -10,6 +10,7 @@ reads the cluster from the environment: SLURM, Cloud TPU, or
 JAX_COORDINATOR_ADDRESS/JAX_NUM_PROCESSES/JAX_PROCESS_ID); only process 0 writes files.
 """
 
+import logging as pylogging
 import os
 
 import jax
@@ -27,9 +28,17 @@ _MULTIHOST = flags.DEFINE_bool("multihost", False,
 flags.mark_flags_as_required(["config", "workdir"])
 
 
+class _LibraryInfoFilter(pylogging.Filter):
+  """Drops orbax's INFO chatter (every save and deletion); its warnings still show."""
+
+  def filter(self, record: pylogging.LogRecord) -> bool:
+    return record.levelno >= pylogging.WARNING or "/orbax/" not in record.pathname
+
+
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+  logging.get_absl_handler().addFilter(_LibraryInfoFilter())
   if _MULTIHOST.value:
     jax.distributed.initialize()
   config, workdir = _CONFIG.value, _WORKDIR.value

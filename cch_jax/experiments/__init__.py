@@ -3,7 +3,7 @@
 The launcher looks up `config.experiment` in `EXPERIMENTS`.
 """
 
-from cch_jax.experiments import gaussian_sweep  # noqa: F401  (registers itself)
+from cch_jax.experiments import gaussian_sweep, kd_pair  # noqa: F401  (register themselves)
 from cch_jax.experiments.registry import EXPERIMENTS
 
 __all__ = ["EXPERIMENTS"]

@@ -39,8 +39,10 @@ def write_json(path: str, value: Any) -> None:
 
 
 def write_text(path: str, text: str) -> None:
-  with open(path, "w") as f:
+  """Writes `text` atomically (write then rename): a killed run never leaves half a file."""
+  with open(path + ".tmp", "w") as f:
     f.write(text)
+  os.replace(path + ".tmp", path)
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
