@@ -1,7 +1,8 @@
-"""The training loop at the edge: sharded steps, periodic evaluation, metrics.jsonl,
+"""The training loops at the edge: sharded steps, periodic evaluation, metrics.jsonl,
 progress lines with ETA, and orbax checkpoints with resume.
 
   result = fit(model, config, train, workdir, key=jax.random.key(0), seed=0, val=val)
+  out = fit_population(model, config, train, members, workdir, key, val=val, test=test)
 
 `train`/`val` are host (NumPy) dicts as in `step` ({'x', 'y'} plus, for KD,
 'teacher_logits' and 'teacher_features'); every process passes the same arrays and feeds
@@ -11,6 +12,14 @@ only the rows of each global batch that its devices hold. Batches are a pure fun
 params and metric lines as an uninterrupted one. Files in `workdir`: `checkpoints/<step>/`
 and `metrics.jsonl` (process 0; one line per evaluation: step, windowed train means,
 validation accuracy and cross-entropy).
+
+`fit_population` is `population.train_population` in checkpointed segments of
+config.checkpoint_every steps (`init_population`, then `advance_population` per segment,
+then `evaluate_population`): after each segment it saves the stacked member states and
+the curves so far, logs a progress line and (process 0) appends a metrics.jsonl line
+(step, train means over members and the segment's steps). A killed run resumes from its
+latest segment and returns the same `PopulationResult` as an uninterrupted one; a finished
+workdir only restores the final states and re-runs the evaluation.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from absl import logging
 from jax.sharding import Mesh
 
 from cch_jax.kd import batching, distributed
+from cch_jax.kd import population as pop
 from cch_jax.kd import step as step_lib
 from cch_jax.kd.config import TrainConfig
 from cch_jax.kd.population import member_keys
@@ -38,6 +48,7 @@ from cch_jax.utils import progress, report
 
 METRICS_FILE = "metrics.jsonl"
 CHECKPOINT_DIR = "checkpoints"
+MEMBERS_FILE = "members.json"
 
 
 class FitResult(NamedTuple):
@@ -129,6 +140,119 @@ def fit(model: nn.Module, config: TrainConfig, train: Mapping[str, np.ndarray],
   return FitResult(state, records)
 
 
+def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, Any],
+                   members: Mapping[str, Any], workdir: str, key: jax.Array,
+                   val: Mapping[str, Any] | None = None,
+                   test: Mapping[str, Any] | None = None,
+                   on_segment: Callable[[int], None] | None = None
+                   ) -> pop.PopulationResult:
+  """`population.train_population` in checkpointed, resumable segments.
+
+  Segments are config.checkpoint_every steps (the last one may be shorter); at most two
+  segment lengths are compiled. The population runs on this process's first device.
+
+  Args:
+    model: the members' `Classifier`.
+    config: as for `train_population`, plus checkpoint_every (segment length),
+      max_to_keep (checkpoints kept).
+    train: {'x' (n, ...), 'y' (n,)[, 'teacher_logits' (n, K), 'teacher_features'
+      (n, d_t)]} (host or device arrays).
+    members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) ints} (extra keys
+      ignored); checked against workdir/members.json when resuming.
+    workdir: directory for checkpoints/, metrics.jsonl and members.json (created).
+    key: base PRNG key; member m uses fold_in(key, seed[m]).
+    val, test: optional {'x', 'y'} scored at the end, as in `train_population`.
+    on_segment: called with the number of completed steps after each segment's
+      checkpoint is saved (hooks, tests).
+
+  Returns:
+    `PopulationResult` equal (up to float reassociation) to `train_population`'s.
+  """
+  batching.check_data("train", train, config.batch_size)
+  for name, data in (("val", val), ("test", test)):
+    if data is not None:
+      batching.check_data(name, data)
+  members = pop.check_members(members)
+  if jax.process_count() > 1:
+    raise NotImplementedError(
+        "fit_population: populations train on one device of one process; sharding members "
+        "over a multi-host mesh is not implemented yet (run this stage single-host)")
+  # Committed to one device, like restored states, so both hit one compiled segment.
+  device = jax.local_devices()[0]
+  states = jax.device_put(pop.init_population(model, config, train, members, key), device)
+  train = jax.device_put(dict(train), device)  # once: every segment reads it
+  n_members = len(np.asarray(members["seed"]))
+  curve_spec = jax.eval_shape(
+      lambda s: pop.advance_population(config, train, s, members, key, 0, 1)[1], states)
+
+  os.makedirs(workdir, exist_ok=True)
+  metrics_path = os.path.join(workdir, METRICS_FILE)
+  manager = ocp.CheckpointManager(
+      os.path.join(os.path.abspath(workdir), CHECKPOINT_DIR),
+      options=ocp.CheckpointManagerOptions(max_to_keep=config.max_to_keep, create=True))
+  try:
+    start = manager.latest_step() or 0
+    if start > config.steps:
+      raise ValueError(f"{workdir}: checkpoint at step {start} is past config.steps = "
+                       f"{config.steps}")
+    curves = {k: np.zeros((n_members, 0), v.dtype) for k, v in curve_spec.items()}
+    _check_members_file(os.path.join(workdir, MEMBERS_FILE), members, resuming=start > 0)
+    if start:
+      states, curves = _restore_population(manager, start, states, curves)
+      logging.info("resumed population from checkpoint at step %d of %d", start,
+                   config.steps)
+    if jax.process_index() == 0:
+      _truncate_metrics(metrics_path, start)
+    t0 = time.perf_counter()
+    for begin in range(start, config.steps, config.checkpoint_every):
+      done = min(begin + config.checkpoint_every, config.steps)
+      states, segment = pop.advance_population(config, train, states, members, key, begin,
+                                               done - begin)
+      segment = {k: np.asarray(v) for k, v in segment.items()}
+      curves = {k: np.concatenate([curves[k], segment[k]], axis=1) for k in curves}
+      manager.save(done, args=ocp.args.StandardSave({"states": states, "curves": curves}))
+      line = {"step": done, **{f"train_{k}": float(np.mean(v)) for k, v in segment.items()}}
+      if jax.process_index() == 0:
+        with open(metrics_path, "a") as f:
+          f.write(json.dumps(report.to_jsonable(line)) + "\n")
+      _log_population_progress(done, config.steps, start, n_members, t0, line)
+      if on_segment is not None:
+        on_segment(done)
+    manager.wait_until_finished()
+  finally:
+    manager.close()
+  evaluation = pop.evaluate_population(model, config, states, val, test)
+  return pop.PopulationResult(states.params, {k: jnp.asarray(v) for k, v in curves.items()},
+                              *evaluation)
+
+
+def _restore_population(manager: ocp.CheckpointManager, step: int,
+                        states: step_lib.KDState, curves: dict[str, np.ndarray]
+                        ) -> tuple[step_lib.KDState, dict[str, np.ndarray]]:
+  """(states, curves (M, step)) of checkpoint `step`; `states` and `curves` give the
+  structure, dtypes and shardings (curves' step axis is resized to `step`)."""
+  abstract = {"states": jax.tree.map(ocp.utils.to_shape_dtype_struct, states),
+              "curves": {k: np.zeros((len(v), step), v.dtype) for k, v in curves.items()}}
+  restored = manager.restore(step, args=ocp.args.StandardRestore(abstract))
+  return restored["states"], {k: np.asarray(v) for k, v in restored["curves"].items()}
+
+
+def _check_members_file(path: str, members: Mapping[str, Any], resuming: bool) -> None:
+  """Resuming: checks that `members` equal those saved at `path`; else writes them."""
+  mine = {k: np.asarray(v).tolist() for k, v in members.items()}
+  if resuming and os.path.exists(path):
+    with open(path) as f:
+      saved = json.load(f)
+    same = lambda a, b: len(a) == len(b) and np.allclose(a, b)
+    if not all(same(saved.get(k, []), v) for k, v in mine.items()):
+      raise ValueError(f"{path}: this workdir holds a different population ({saved}); "
+                       f"got members {mine}")
+  elif jax.process_index() == 0:
+    with open(path + ".tmp", "w") as f:
+      json.dump(mine, f)
+    os.replace(path + ".tmp", path)
+
+
 def restore_latest(manager: ocp.CheckpointManager, state: step_lib.KDState
                    ) -> step_lib.KDState:
   """`state` restored from the manager's latest checkpoint (same shardings), or as is."""
@@ -191,4 +315,15 @@ def _log_progress(done: int, total: int, start: int, t0: float,
   val = f", val accuracy {last['val_accuracy']:.4f}" if "val_accuracy" in last else ""
   logging.info("step %d/%d: loss %.4f, accuracy %.4f%s | %.1f steps/s, elapsed %s, ETA %s",
                done, total, float(metrics["loss"]), float(metrics["accuracy"]), val, rate,
+               progress.format_seconds(elapsed), progress.format_seconds(eta))
+
+
+def _log_population_progress(done: int, total: int, start: int, n_members: int,
+                             t0: float, line: Mapping[str, Any]) -> None:
+  elapsed = time.perf_counter() - t0
+  rate = (done - start) / elapsed if elapsed > 0 else float("inf")
+  eta = (total - done) / rate if rate > 0 else float("inf")
+  logging.info("population step %d/%d (%d students): loss %.4f, accuracy %.4f | "
+               "%.1f students/s (%.1f steps/s), elapsed %s, ETA %s", done, total, n_members,
+               line["train_loss"], line["train_accuracy"], rate * n_members / total, rate,
                progress.format_seconds(elapsed), progress.format_seconds(eta))

@@ -1,4 +1,4 @@
-"""Whole trainings as one compiled program: `vmap` over members (λ, T, β, seed) of
+"""Whole trainings as compiled programs: `vmap` over members (λ, T, β, seed) of
 init + `lax.scan` over steps, with batches drawn by index from device-resident arrays.
 
   grid = paired_grid(lams=(0.5, 0.9), temperatures=(1., 4.), seeds=range(3))
@@ -7,6 +7,14 @@ init + `lax.scan` over steps, with batches drawn by index from device-resident a
 Member m uses fold_in(key, seed[m]) for its initialisation, batch order and dropout, so
 members with the same seed (a λ = 0 baseline and its KD twins) start from the same
 parameters and see the same batches: their differences are paired.
+
+`train_population` is one program composed of three jitted pieces, which
+`loop.fit_population` runs in checkpointed segments with the same results:
+
+  states = init_population(model, config, train, members, key)         # leaves (M, ...)
+  states, curves = advance_population(config, train, states, members, key, start, n)
+  val_acc, val_ce, test_logits, test_acc = evaluate_population(model, config, states,
+                                                               val, test)
 """
 
 from __future__ import annotations
@@ -71,35 +79,144 @@ def member_keys(key: Array) -> tuple[Array, Array, Array]:
   return tuple(jax.random.fold_in(key, i) for i in range(3))
 
 
-def _train_member(model: nn.Module, config: TrainConfig, train: Batch, val: Batch | None,
-                  test: Batch | None, key: Array, lam: Array, temperature: Array,
-                  beta: Array) -> PopulationResult:
-  """One member: init, scan over config.steps, evaluate. Shapes without the M axis."""
+def population_keys(members: dict[str, Any], key: Array) -> Array:
+  """The member keys (M,): member m uses fold_in(key, members['seed'][m])."""
+  return jax.vmap(lambda s: jax.random.fold_in(key, s))(jnp.asarray(members["seed"]))
+
+
+def init_population(model: nn.Module, config: TrainConfig, train: Batch,
+                    members: dict[str, Any], key: Array) -> step_lib.KDState:
+  """The initial states of M members (vmapped `step.create_state`; jitted).
+
+  Args:
+    model: the `Classifier` every member uses (static).
+    config: optimiser and schedule (static).
+    train: the training dict; fixes the input shape and, with 'teacher_features'
+      (n, d_t), adds each member's feature projection.
+    members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) ints}.
+    key: base PRNG key; member m initialises from fold_in(key, seed[m]).
+
+  Returns:
+    `KDState` whose leaves have leading axis M (step (M,) zeros).
+  """
+  batching.check_data("train", train)
+  members = check_members(members)
+  return _init_population(model, config, train["x"][:1], _feature_dim(train), members, key)
+
+
+def advance_population(config: TrainConfig, train: Batch, states: step_lib.KDState,
+                       members: dict[str, Any], key: Array, start: Array | int,
+                       n_steps: int) -> tuple[step_lib.KDState, dict[str, Array]]:
+  """Steps start, ..., start + n_steps - 1 of every member (vmapped `lax.scan`; jitted).
+
+  The batch and dropout key of member m at global step i are pure functions of
+  (fold_in(key, seed[m]), i), so advancing in segments equals one scan over all steps.
+  `start` is traced (segments reuse one compiled program); `n_steps` is static. The data
+  are not re-checked here (`init_population` and `train_population` check them), so a
+  loop over segments copies nothing back to the host.
+
+  Args:
+    config: batch size (static); the optimiser lives in `states`.
+    train: {'x' (n, ...), 'y' (n,)[, 'teacher_logits' (n, K), 'teacher_features'
+      (n, d_t)]}, n >= config.batch_size.
+    states: `KDState` with leading axis M (from `init_population` or a checkpoint);
+      their step counters must equal `start` (checked outside jit).
+    members: as in `init_population` (only 'seed' is used here).
+    key: the base PRNG key given to `init_population`.
+    start: the global index of the first step (scalar int).
+    n_steps: steps to take (static, >= 1).
+
+  Returns:
+    (states after the steps, curves {'loss', 'ce', 'kl', 'feature', 'accuracy'} each
+    (M, n_steps)).
+  """
+  members = check_members(members)
+  checks.check_positive_int("n_steps", n_steps)
+  if checks.is_concrete(states.step, start) and np.any(np.asarray(states.step) != start):
+    raise ValueError(f"states: expected every member at step start = {start}, got steps "
+                     f"{np.unique(np.asarray(states.step)).tolist()}")
+  return _advance_population(config, train, states, population_keys(members, key),
+                             jnp.asarray(start, jnp.int32), n_steps)
+
+
+def evaluate_population(model: nn.Module, config: TrainConfig, states: step_lib.KDState,
+                        val: Batch | None = None, test: Batch | None = None
+                        ) -> tuple[Array, Array, Array | None, Array | None]:
+  """Scores every member's model params (jitted; inference in config.eval_batch_size rows).
+
+  Args:
+    model: the members' `Classifier` (static).
+    config: eval batch size (static).
+    states: `KDState` with leading axis M (only its params['model'] are used).
+    val: optional {'x', 'y'}; test: optional {'x', 'y'}.
+
+  Returns:
+    (val_accuracy (M,), val_ce (M,) (NaN without `val`), test_logits (M, n_test, K) or
+    None, test_accuracy (M,) or None).
+  """
+  for name, data in (("val", val), ("test", test)):
+    if data is not None:
+      batching.check_data(name, data)
+  return _evaluate_population(model, config, states.params["model"], val, test)
+
+
+def _feature_dim(train: Batch) -> int | None:
+  return train["teacher_features"].shape[-1] if "teacher_features" in train else None
+
+
+@functools.partial(jax.jit, static_argnames=("model", "config", "feature_dim"))
+def _init_population(model: nn.Module, config: TrainConfig, x_example: Array,
+                     feature_dim: int | None, members: dict[str, Array], key: Array
+                     ) -> step_lib.KDState:
+
+  def one(member_key, lam, temperature, beta):
+    init_key, _, _ = member_keys(member_key)
+    return step_lib.create_state(model, config, init_key, x_example, feature_dim, lam,
+                                 temperature, beta)
+
+  floats = (jnp.asarray(members[k], jnp.float32) for k in ("lam", "temperature", "beta"))
+  states = jax.vmap(one)(population_keys(members, key), *floats)
+  # A strong int32 step, like a restored checkpoint's: both hit one compiled advance.
+  return states.replace(step=states.step.astype(jnp.int32))
+
+
+@functools.partial(jax.jit, static_argnames=("config", "n_steps"))
+def _advance_population(config: TrainConfig, train: Batch, states: step_lib.KDState,
+                        keys: Array, start: Array, n_steps: int
+                        ) -> tuple[step_lib.KDState, dict[str, Array]]:
   n = train["x"].shape[0]
-  feature_dim = train["teacher_features"].shape[-1] if "teacher_features" in train else None
-  init_key, data_key, dropout_key = member_keys(key)
-  state = step_lib.create_state(model, config, init_key, train["x"], feature_dim, lam,
-                                temperature, beta)
+  steps = start + jnp.arange(n_steps, dtype=jnp.int32)
 
-  def body(state, i):
-    idx = batching.batch_indices(data_key, i, n, config.batch_size)
-    return step_lib.train_step(state, batching.take(train, idx),
-                               jax.random.fold_in(dropout_key, i))
+  def one(state, member_key):
+    _, data_key, dropout_key = member_keys(member_key)
 
-  state, curves = jax.lax.scan(body, state, jnp.arange(config.steps))
-  logits = lambda x: batching.apply_in_batches(
-      lambda xb: model.apply({"params": state.params["model"]}, xb), x,
-      config.eval_batch_size)
-  nan = jnp.full((), jnp.nan, jnp.float32)
-  val_acc, val_ce, test_logits, test_acc = nan, nan, None, None
+    def body(state, i):
+      idx = batching.batch_indices(data_key, i, n, config.batch_size)
+      return step_lib.train_step(state, batching.take(train, idx),
+                                 jax.random.fold_in(dropout_key, i))
+
+    return jax.lax.scan(body, state, steps)
+
+  return jax.vmap(one)(states, keys)
+
+
+@functools.partial(jax.jit, static_argnames=("model", "config"))
+def _evaluate_population(model: nn.Module, config: TrainConfig, params: Any,
+                         val: Batch | None, test: Batch | None
+                         ) -> tuple[Array, Array, Array | None, Array | None]:
+  m = jax.tree.leaves(params)[0].shape[0]
+  logits = lambda p, x: batching.apply_in_batches(
+      lambda xb: model.apply({"params": p}, xb), x, config.eval_batch_size)
+  val_acc = val_ce = jnp.full((m,), jnp.nan, jnp.float32)
+  test_logits = test_acc = None
   if val is not None:
-    val_logits = logits(val["x"])
-    val_acc = _accuracy(val_logits, val["y"])
-    val_ce = jnp.mean(losses.cross_entropy(val_logits, val["y"]))
+    val_logits = jax.vmap(logits, (0, None))(params, val["x"])
+    val_acc = jax.vmap(_accuracy, (0, None))(val_logits, val["y"])
+    val_ce = jnp.mean(jax.vmap(losses.cross_entropy, (0, None))(val_logits, val["y"]), -1)
   if test is not None:
-    test_logits = logits(test["x"])
-    test_acc = _accuracy(test_logits, test["y"])
-  return PopulationResult(state.params, curves, val_acc, val_ce, test_logits, test_acc)
+    test_logits = jax.vmap(logits, (0, None))(params, test["x"])
+    test_acc = jax.vmap(_accuracy, (0, None))(test_logits, test["y"])
+  return val_acc, val_ce, test_logits, test_acc
 
 
 def _accuracy(logits: Array, labels: Array) -> Array:
@@ -109,7 +226,10 @@ def _accuracy(logits: Array, labels: Array) -> Array:
 def train_population(model: nn.Module, config: TrainConfig, train: Batch,
                      members: dict[str, Array], key: Array, val: Batch | None = None,
                      test: Batch | None = None) -> PopulationResult:
-  """Trains M students (or teachers) at once: vmap over members of init + scan.
+  """Trains M students (or teachers) at once, as one compiled program:
+  `init_population`, `advance_population` over all config.steps, `evaluate_population`.
+
+  `loop.fit_population` runs the same pieces in checkpointed segments (same results).
 
   Args:
     model: the `Classifier` every member uses (static).
@@ -130,11 +250,11 @@ def train_population(model: nn.Module, config: TrainConfig, train: Batch,
   for name, data in (("val", val), ("test", test)):
     if data is not None:
       batching.check_data(name, data)
-  members = _check_members(members)
+  members = check_members(members)
   return _population(model, config, train, members, key, val, test)
 
 
-def _check_members(members: dict[str, Any]) -> dict[str, Array]:
+def check_members(members: dict[str, Any]) -> dict[str, Array]:
   """The 'lam', 'temperature', 'beta', 'seed' arrays of `members`, checked."""
   missing = {"lam", "temperature", "beta", "seed"} - set(members)
   if missing:
@@ -157,11 +277,13 @@ def _check_members(members: dict[str, Any]) -> dict[str, Array]:
 def _population(model: nn.Module, config: TrainConfig, train: Batch,
                 members: dict[str, Array], key: Array, val: Batch | None,
                 test: Batch | None) -> PopulationResult:
-  keys = jax.vmap(lambda s: jax.random.fold_in(key, s))(jnp.asarray(members["seed"]))
-  one = functools.partial(_train_member, model, config, train, val, test)
-  return jax.vmap(one)(keys, jnp.asarray(members["lam"], jnp.float32),
-                       jnp.asarray(members["temperature"], jnp.float32),
-                       jnp.asarray(members["beta"], jnp.float32))
+  states = _init_population(model, config, train["x"][:1], _feature_dim(train), members,
+                            key)
+  states, curves = _advance_population(config, train, states, population_keys(members, key),
+                                       jnp.zeros((), jnp.int32), config.steps)
+  return PopulationResult(states.params, curves,
+                          *_evaluate_population(model, config, states.params["model"], val,
+                                                test))
 
 
 def train_teacher(model: nn.Module, config: TrainConfig, train: Batch, key: Array,
