@@ -1,24 +1,13 @@
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from cch_jax.experiments import gaussian_sweep
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-
-def _launch(*args, workdir):
-  env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS="")
-  return subprocess.run([sys.executable, "launch.py", f"--workdir={workdir}", *args],
-                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-
-
-def test_tiny_run_end_to_end_writes_every_output(tmp_path):
-  run = _launch("--config=configs/gaussian_sweep.py:tiny", "--config.sweep.n_seeds=6",
+def test_tiny_run_end_to_end_writes_every_output(tmp_path, launch):
+  run = launch("--config=configs/gaussian_sweep.py:tiny", "--config.sweep.n_seeds=6",
                 workdir=tmp_path)
   assert run.returncode == 0, run.stderr[-3000:]
   assert "gaussian_sweep: sign(CCH gap) matched sign(exact ΔR)" in run.stdout
@@ -36,8 +25,8 @@ def test_tiny_run_end_to_end_writes_every_output(tmp_path):
   assert cells["gain"].shape == (2, 12, 2) and cells["sim_gain"].shape == (2, 12, 3)
 
 
-def test_mistyped_config_field_fails_loudly(tmp_path):
-  run = _launch("--config=configs/gaussian_sweep.py:tiny", "--config.sweep.lamdbas=(0.5,)",
+def test_mistyped_config_field_fails_loudly(tmp_path, launch):
+  run = launch("--config=configs/gaussian_sweep.py:tiny", "--config.sweep.lamdbas=(0.5,)",
                 workdir=tmp_path)
   assert run.returncode != 0 and "lamdbas" in run.stderr
   assert not (tmp_path / "results.json").exists()

@@ -1,7 +1,4 @@
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -9,18 +6,10 @@ import pytest
 from cch_jax import kd
 from cch_jax.experiments import kd_pair
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-
-def _launch(*args, workdir):
-  env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS="")
-  return subprocess.run([sys.executable, "launch.py", f"--workdir={workdir}", *args],
-                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-
-
-def test_tiny_run_end_to_end_then_resumes_as_a_no_op(tmp_path):
+def test_tiny_run_end_to_end_then_resumes_as_a_no_op(tmp_path, launch):
   args = ("--config=configs/kd_pair.py:tiny", "--config.data.student=blur:sigma=1.5")
-  run = _launch(*args, workdir=tmp_path)
+  run = launch(*args, workdir=tmp_path)
   assert run.returncode == 0, run.stderr[-3000:]
   assert "kd_pair: teacher 'clean' test accuracy" in run.stdout
   for name in ("config.json", "results.json", "report.md", "students.png",
@@ -31,7 +20,7 @@ def test_tiny_run_end_to_end_then_resumes_as_a_no_op(tmp_path):
   assert len(results["members"]["seed"]) == 4  # 2 seeds × (baseline + one KD setting)
   (row,) = results["students"]
   assert row["seeds"] == [0, 1] and len(row["gain_per_seed"]) == 2
-  again = _launch(*args, workdir=tmp_path)  # every stage finished: restored, not retrained
+  again = launch(*args, workdir=tmp_path)  # every stage finished: restored, not retrained
   assert again.returncode == 0, again.stderr[-3000:]
   assert json.loads((tmp_path / "results.json").read_text())["students"] == results["students"]
 
