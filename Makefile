@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 WORKDIR ?= workdir/gaussian_sweep
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench peers clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/theory_sweep.py
+
+# Peer MI estimators (benchmark-mi, latentmi) in their own venvs under benchmarks/.peer_venvs;
+# then `$(PY) benchmarks/mi_peers.py` compares them with ours.
+peers:
+	PYTHON=$(PYTHON) bash benchmarks/peers/setup.sh
 
 clean:
 	rm -rf $(VENV) workdir .pytest_cache
