@@ -17,6 +17,8 @@ the `data` block of an experiment config (`default_config()` lists every key):
   teacher     image data: transform specs ('clean', 'blur:sigma=2', 'mnistm+noise:std=0.1');
               npz/csv/synthetic: view names. A comma-separated list gives several teachers.
   student     one view name or transform spec
+              Any view may be a fusion 'a&b' of views: their arrays concatenated on the
+              last axis (image channels, vector features), e.g. student='mnistm&noise:std=0.5'.
   split       (train, validation, test) fractions; seed; standardize; standardize_images;
               max_examples (0 = all); synthetic (the `make_synthetic` knobs)
 

@@ -148,22 +148,24 @@ def load_views(config: ml_collections.ConfigDict | Mapping[str, Any] | None = No
     raise ValueError(f"data.seed: expected an integer >= 0, got {seed!r}")
   teacher, student = _roles(cfg)
   wanted = tuple(dict.fromkeys(teacher + (student,)))
+  parts = tuple(dict.fromkeys(p for view in wanted for p in fused_parts(view)))
   name = cfg["name"]
   pool = SOURCES.get(name, _tfds)(cfg)  # names that are not built in go to TFDS
   if pool.images is not None:
-    for spec in wanted:  # fail fast on a bad spec, before any work
+    for spec in parts:  # fail fast on a bad spec, before any work
       transforms.parse_spec(spec)
     pool = sources.subsample(pool, cfg["max_examples"], seed)
-    views = {spec: transforms.apply_spec(spec, pool.images, transforms.spec_seed(seed, spec))
-             for spec in wanted}
+    base = {spec: transforms.apply_spec(spec, pool.images, transforms.spec_seed(seed, spec))
+            for spec in parts}
   else:
-    splits.select_views(f"data.name={name!r}", list(pool.views), wanted)
+    splits.select_views(f"data.name={name!r}", list(pool.views), parts)
     pool = sources.subsample(pool, cfg["max_examples"], seed)
-    views = {view: pool.views[view] for view in wanted}
-  parts = splits.stratified_split(pool.labels, fractions, seed, pool.classes)
+    base = {view: pool.views[view] for view in parts}
+  views = {view: _fuse(view, [base[p] for p in fused_parts(view)]) for view in wanted}
+  rows_per_split = splits.stratified_split(pool.labels, fractions, seed, pool.classes)
   held = {part: splits.Split({k: v[rows] for k, v in views.items()}, pool.labels[rows],
                              rows.astype(np.int64))
-          for part, rows in zip(splits.SPLIT_NAMES, parts)}
+          for part, rows in zip(splits.SPLIT_NAMES, rows_per_split)}
   stats = splits.fit_standardization(held["train"].views, vectors=bool(cfg["standardize"]),
                                      images=bool(cfg["standardize_images"]))
   held = {part: splits.apply_standardization(split, stats) for part, split in held.items()}
@@ -171,3 +173,25 @@ def load_views(config: ml_collections.ConfigDict | Mapping[str, Any] | None = No
                               student=student, view_names=wanted, classes=pool.classes,
                               source=name, standardization=stats)
 
+
+FUSE = "&"
+
+
+def fused_parts(view: str) -> tuple[str, ...]:
+  """'mnistm&blur:sigma=1' -> ('mnistm', 'blur:sigma=1'); a plain view -> (view,)."""
+  parts = tuple(p.strip() for p in view.split(FUSE))
+  if not all(parts):
+    raise ValueError(f"data view {view!r}: expected views joined by {FUSE!r}, found an "
+                     "empty part")
+  return parts
+
+
+def _fuse(view: str, arrays: list[np.ndarray]) -> np.ndarray:
+  """A fused view: its parts concatenated on the last axis (image channels or features)."""
+  if len(arrays) == 1:
+    return arrays[0]
+  shapes = [a.shape[:-1] for a in arrays]
+  if len(set(shapes)) != 1:
+    raise ValueError(f"data view {view!r}: parts must agree on every axis but the last to "
+                     f"be fused, got shapes {[a.shape for a in arrays]}")
+  return np.concatenate(arrays, axis=-1)

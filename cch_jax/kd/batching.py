@@ -25,7 +25,7 @@ def check_data(name: str, data: Any, batch_size: int | None = None) -> int:
   """Checks a data dict at the public edge and returns its row count n.
 
   Expects 'x' (n, ...) and integer 'y' (n,), and if present 'teacher_logits' (n, K),
-  'teacher_features' (n, d_t); with `batch_size`, n >= batch_size. Skipped (returns
+  'teacher_features' (n, d_t) (or G stacked teachers' (G, n, ·)); with `batch_size`, n >= batch_size. Skipped (returns
   -1) inside jit/vmap.
   """
   if not isinstance(data, dict) or "x" not in data or "y" not in data:
@@ -39,8 +39,9 @@ def check_data(name: str, data: Any, batch_size: int | None = None) -> int:
     raise TypeError(f"{name}['y']: expected integer class labels, got {y.dtype}")
   checks.check_array(f"{name}['x']", data["x"], shape=(n,) + (None,) * (np.ndim(data["x"]) - 1))
   for k in ("teacher_logits", "teacher_features"):
-    if k in data:
-      checks.check_array(f"{name}['{k}']", data[k], shape=(n, None))
+    if k in data:  # one teacher (n, ·) or G stacked teachers (G, n, ·)
+      shape = (n, None) if np.ndim(data[k]) != 3 else (None, n, None)
+      checks.check_array(f"{name}['{k}']", data[k], shape=shape)
   if batch_size is not None and n < batch_size:
     raise ValueError(f"{name}: expected at least batch_size = {batch_size} rows, got {n}")
   return n

@@ -144,7 +144,7 @@ def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, An
                    members: Mapping[str, Any], workdir: str, key: jax.Array,
                    val: Mapping[str, Any] | None = None,
                    test: Mapping[str, Any] | None = None,
-                   on_segment: Callable[[int], None] | None = None
+                   on_segment: Callable[[int, step_lib.KDState], None] | None = None
                    ) -> pop.PopulationResult:
   """`population.train_population` in checkpointed, resumable segments.
 
@@ -155,15 +155,16 @@ def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, An
     model: the members' `Classifier`.
     config: as for `train_population`, plus checkpoint_every (segment length),
       max_to_keep (checkpoints kept).
-    train: {'x' (n, ...), 'y' (n,)[, 'teacher_logits' (n, K), 'teacher_features'
-      (n, d_t)]} (host or device arrays).
-    members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) ints} (extra keys
-      ignored); checked against workdir/members.json when resuming.
+    train: {'x' (n, ...), 'y' (n,)[, 'teacher_logits' (n, K) or (G, n, K),
+      'teacher_features' (n, d_t) or (G, n, d_t)]} (host or device arrays).
+    members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) and optional
+      'teacher' (M,) ints} (extra keys ignored); checked against workdir/members.json
+      when resuming.
     workdir: directory for checkpoints/, metrics.jsonl and members.json (created).
     key: base PRNG key; member m uses fold_in(key, seed[m]).
     val, test: optional {'x', 'y'} scored at the end, as in `train_population`.
-    on_segment: called with the number of completed steps after each segment's
-      checkpoint is saved (hooks, tests).
+    on_segment: called with (completed steps, member states) after each segment's
+      checkpoint is saved (monitoring, tests).
 
   Returns:
     `PopulationResult` equal (up to float reassociation) to `train_population`'s.
@@ -172,7 +173,7 @@ def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, An
   for name, data in (("val", val), ("test", test)):
     if data is not None:
       batching.check_data(name, data)
-  members = pop.check_members(members)
+  members = pop.check_members(members, train)
   if jax.process_count() > 1:
     raise NotImplementedError(
         "fit_population: populations train on one device of one process; sharding members "
@@ -217,7 +218,7 @@ def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, An
           f.write(json.dumps(report.to_jsonable(line)) + "\n")
       _log_population_progress(done, config.steps, start, n_members, t0, line)
       if on_segment is not None:
-        on_segment(done)
+        on_segment(done, states)
     manager.wait_until_finished()
   finally:
     manager.close()

@@ -56,22 +56,30 @@ class PopulationResult(NamedTuple):
 
 
 def paired_grid(lams: Iterable[float], temperatures: Iterable[float],
-                seeds: Iterable[int], beta: float = 0.0) -> dict[str, np.ndarray]:
-  """Members for a paired λ × T × seed study: per seed a baseline (λ=0, T=1, β=0) then
-  every (λ, T) with feature weight β.
+                seeds: Iterable[int], beta: float = 0.0, teachers: int = 1
+                ) -> dict[str, np.ndarray]:
+  """Members for a paired teacher × λ × T × seed study: per seed one baseline (λ=0, T=1,
+  β=0), then every (teacher, λ, T) with feature weight β.
+
+  Args:
+    lams, temperatures, seeds: the grid. beta: feature weight of the KD members.
+    teachers: G, the number of teachers stacked in the training dict (see
+      `train_population`); the baseline of a seed is shared by all of them.
 
   Returns:
-    {'lam', 'temperature', 'beta' (M,) float32, 'seed' (M,) int32,
-     'baseline' (M,) bool}, M = seeds · (1 + λs · Ts).
+    {'lam', 'temperature', 'beta' (M,) float32, 'seed', 'teacher' (M,) int32,
+     'baseline' (M,) bool}, M = seeds · (1 + G · λs · Ts).
   """
   rows = []
+  lams, temperatures = tuple(lams), tuple(temperatures)
   for seed in seeds:
-    rows.append((0.0, 1.0, 0.0, seed, True))
-    rows += [(lam, t, beta, seed, False) for lam in lams for t in temperatures]
-  lam, temp, b, seed, base = zip(*rows)
+    rows.append((0.0, 1.0, 0.0, seed, 0, True))
+    rows += [(lam, t, beta, seed, g, False) for g in range(teachers) for lam in lams
+             for t in temperatures]
+  lam, temp, b, seed, teacher, base = zip(*rows)
   return {"lam": np.asarray(lam, np.float32), "temperature": np.asarray(temp, np.float32),
           "beta": np.asarray(b, np.float32), "seed": np.asarray(seed, np.int32),
-          "baseline": np.asarray(base, bool)}
+          "teacher": np.asarray(teacher, np.int32), "baseline": np.asarray(base, bool)}
 
 
 def member_keys(key: Array) -> tuple[Array, Array, Array]:
@@ -100,7 +108,7 @@ def init_population(model: nn.Module, config: TrainConfig, train: Batch,
     `KDState` whose leaves have leading axis M (step (M,) zeros).
   """
   batching.check_data("train", train)
-  members = check_members(members)
+  members = check_members(members, train)
   return _init_population(model, config, train["x"][:1], _feature_dim(train), members, key)
 
 
@@ -136,7 +144,7 @@ def advance_population(config: TrainConfig, train: Batch, states: step_lib.KDSta
     raise ValueError(f"states: expected every member at step start = {start}, got steps "
                      f"{np.unique(np.asarray(states.step)).tolist()}")
   return _advance_population(config, train, states, population_keys(members, key),
-                             jnp.asarray(start, jnp.int32), n_steps)
+                             members["teacher"], jnp.asarray(start, jnp.int32), n_steps)
 
 
 def evaluate_population(model: nn.Module, config: TrainConfig, states: step_lib.KDState,
@@ -182,22 +190,34 @@ def _init_population(model: nn.Module, config: TrainConfig, x_example: Array,
 
 @functools.partial(jax.jit, static_argnames=("config", "n_steps"))
 def _advance_population(config: TrainConfig, train: Batch, states: step_lib.KDState,
-                        keys: Array, start: Array, n_steps: int
+                        keys: Array, teachers: Array, start: Array, n_steps: int
                         ) -> tuple[step_lib.KDState, dict[str, Array]]:
   n = train["x"].shape[0]
   steps = start + jnp.arange(n_steps, dtype=jnp.int32)
 
-  def one(state, member_key):
+  def one(state, member_key, teacher):
     _, data_key, dropout_key = member_keys(member_key)
+    data = select_teacher(train, teacher)
 
     def body(state, i):
       idx = batching.batch_indices(data_key, i, n, config.batch_size)
-      return step_lib.train_step(state, batching.take(train, idx),
+      return step_lib.train_step(state, batching.take(data, idx),
                                  jax.random.fold_in(dropout_key, i))
 
     return jax.lax.scan(body, state, steps)
 
-  return jax.vmap(one)(states, keys)
+  return jax.vmap(one)(states, keys, teachers)
+
+
+def select_teacher(train: Batch, teacher: Array) -> Batch:
+  """The training dict of one member: teacher `teacher`'s rows of stacked targets
+  ('teacher_logits' (G, n, K) -> (n, K), likewise 'teacher_features'); 2-D targets and
+  dicts without them are returned as they are."""
+  out = dict(train)
+  for k in ("teacher_logits", "teacher_features"):
+    if k in out and out[k].ndim == 3:
+      out[k] = out[k][teacher]
+  return out
 
 
 @functools.partial(jax.jit, static_argnames=("model", "config"))
@@ -236,9 +256,12 @@ def train_population(model: nn.Module, config: TrainConfig, train: Batch,
     config: steps, batch size, optimiser, schedule (static); its lam/temperature/beta
       are ignored in favour of `members`.
     train: {'x' (n, ...), 'y' (n,)} and for KD 'teacher_logits' (n, K) and optionally
-      'teacher_features' (n, d_t) (adds the β-weighted projected-feature term).
-    members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) ints} (extra keys,
-      e.g. 'baseline' from `paired_grid`, are ignored).
+      'teacher_features' (n, d_t) (adds the β-weighted projected-feature term); several
+      teachers stack their targets, (G, n, K) and (G, n, d_t), and member m distils from
+      teacher members['teacher'][m].
+    members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) ints, optional
+      'teacher' (M,) ints in [0, G)} (extra keys, e.g. 'baseline' from `paired_grid`, are
+      ignored).
     key: base PRNG key; member m uses fold_in(key, seed[m]).
     val: optional {'x', 'y'} scored at the end (accuracy, mean CE).
     test: optional {'x', 'y'}: the result carries test logits and accuracy.
@@ -250,16 +273,18 @@ def train_population(model: nn.Module, config: TrainConfig, train: Batch,
   for name, data in (("val", val), ("test", test)):
     if data is not None:
       batching.check_data(name, data)
-  members = check_members(members)
+  members = check_members(members, train)
   return _population(model, config, train, members, key, val, test)
 
 
-def check_members(members: dict[str, Any]) -> dict[str, Array]:
-  """The 'lam', 'temperature', 'beta', 'seed' arrays of `members`, checked."""
+def check_members(members: dict[str, Any], train: Batch | None = None) -> dict[str, Array]:
+  """The 'lam', 'temperature', 'beta', 'seed' and 'teacher' (default all 0) arrays of
+  `members`, checked (with `train`: teacher indices against its stacked targets)."""
   missing = {"lam", "temperature", "beta", "seed"} - set(members)
   if missing:
     raise ValueError(f"members: missing {sorted(missing)}")
   out = {k: members[k] for k in ("lam", "temperature", "beta", "seed")}
+  out["teacher"] = members.get("teacher", jnp.zeros(jnp.shape(out["seed"]), jnp.int32))
   if not checks.is_concrete(out):
     return out
   sizes = {k: np.shape(v) for k, v in out.items()}
@@ -268,8 +293,16 @@ def check_members(members: dict[str, Any]) -> dict[str, Array]:
   lam, temp, beta = (np.asarray(out[k]) for k in ("lam", "temperature", "beta"))
   if np.any((lam < 0) | (lam > 1)) or np.any(temp <= 0) or np.any(beta < 0):
     raise ValueError("members: expected lam in [0, 1], temperature > 0, beta >= 0")
-  if not np.issubdtype(np.asarray(out["seed"]).dtype, np.integer):
-    raise TypeError("members['seed']: expected integers")
+  for k in ("seed", "teacher"):
+    if not np.issubdtype(np.asarray(out[k]).dtype, np.integer):
+      raise TypeError(f"members[{k!r}]: expected integers")
+  n_teachers = 1
+  if train is not None and "teacher_logits" in train and np.ndim(train["teacher_logits"]) == 3:
+    n_teachers = np.shape(train["teacher_logits"])[0]
+  teacher = np.asarray(out["teacher"])
+  if np.any((teacher < 0) | (teacher >= n_teachers)):
+    raise ValueError(f"members['teacher']: expected indices in [0, {n_teachers}) (the "
+                     f"teachers stacked in train['teacher_logits']), got {np.unique(teacher)}")
   return out
 
 
@@ -280,7 +313,8 @@ def _population(model: nn.Module, config: TrainConfig, train: Batch,
   states = _init_population(model, config, train["x"][:1], _feature_dim(train), members,
                             key)
   states, curves = _advance_population(config, train, states, population_keys(members, key),
-                                       jnp.zeros((), jnp.int32), config.steps)
+                                       members["teacher"], jnp.zeros((), jnp.int32),
+                                       config.steps)
   return PopulationResult(states.params, curves,
                           *_evaluate_population(model, config, states.params["model"], val,
                                                 test))

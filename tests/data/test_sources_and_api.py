@@ -167,3 +167,20 @@ def test_bad_split_and_unknown_source():
 def test_sources_registry_lists_the_builtin_sources():
   assert set(data.SOURCES) == {"digits", "npz", "csv", "synthetic"}
   assert os.path.basename(data.__file__) == "__init__.py"
+
+
+def test_fused_views_concatenate_their_parts_on_the_last_axis(tmp_path):
+  ds = data.load_views(teacher="clean", student="mnistm&blur:sigma=1")
+  fused = ds.train.views["mnistm&blur:sigma=1"]
+  plain = data.load_views(teacher="mnistm", student="blur:sigma=1")
+  assert fused.shape[1:] == (8, 8, 4)
+  np.testing.assert_array_equal(fused[..., :3], plain.train.views["mnistm"])
+  np.testing.assert_array_equal(fused[..., 3:], plain.train.views["blur:sigma=1"])
+  path = os.path.join(tmp_path, "views.npz")
+  np.savez(path, **_multiview())
+  vec = data.load_views(name="npz", path=path, teacher="text", student="audio&text")
+  assert vec.train.views["audio&text"].shape[1:] == (5,)
+  with pytest.raises(ValueError, match="every axis but the last"):
+    data.load_views(name="npz", path=path, teacher="text", student="audio&video")
+  with pytest.raises(ValueError, match="empty part"):
+    data.load_views(teacher="clean", student="mnistm&")

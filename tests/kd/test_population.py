@@ -53,6 +53,32 @@ def test_vmapped_member_equals_the_same_run_alone_and_pairs_share_init(kd_task):
   assert out.test_logits is None
 
 
+def test_stacked_teachers_each_member_distils_from_its_own(kd_task):
+  """A population over G = 2 stacked teachers equals, member for member, the
+  one-teacher populations of each teacher (same key), and shares the seed's baseline."""
+  model, train = kd_task
+  rng = np.random.default_rng(1)
+  other = {"teacher_logits": rng.normal(size=(160, 3)).astype(np.float32),
+           "teacher_features": rng.normal(size=(160, 4)).astype(np.float32)}
+  stacked = dict(train, **{k: np.stack([train[k], v]) for k, v in other.items()})
+  grid = kd.paired_grid(lams=(0.6,), temperatures=(2.0,), seeds=(0, 1), beta=0.1,
+                        teachers=2)
+  np.testing.assert_array_equal(grid["teacher"], [0, 0, 1] * 2)
+  np.testing.assert_array_equal(grid["baseline"], [1, 0, 0] * 2)
+  key = jax.random.key(5)
+  out = kd.train_population(model, CONFIG, stacked, grid, key)
+  single = kd.paired_grid(lams=(0.6,), temperatures=(2.0,), seeds=(0, 1), beta=0.1)
+  for g, data in enumerate((train, dict(train, **other))):
+    ref = kd.train_population(model, CONFIG, data, single, key)
+    pick = np.flatnonzero(grid["baseline"] | (grid["teacher"] == g))
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a[pick], b, rtol=1e-5, atol=1e-6),
+                 out.params, ref.params)
+  with pytest.raises(ValueError, match=r"members\['teacher'\]: expected indices in \[0, 2\)"):
+    kd.train_population(model, CONFIG, stacked, dict(grid, teacher=grid["teacher"] * 2), key)
+  with pytest.raises(ValueError, match=r"in \[0, 1\)"):
+    kd.train_population(model, CONFIG, train, grid, key)
+
+
 def test_teacher_then_students_learn_an_easy_task():
   """Stage 1: an MLP teacher on clean 8-D blobs (4 classes, seed 0) reaches >= 95%
   validation accuracy in 150 steps; stage 2: baseline and KD students on a noisier view

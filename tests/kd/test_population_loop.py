@@ -78,7 +78,7 @@ def test_fit_population_equals_train_population_and_a_finished_run_is_a_no_op(
   model, train, val, test, members, reference = task
   segments = []
   out = kd.fit_population(model, CONFIG, train, members, str(tmp_path), KEY, val=val,
-                          test=test, on_segment=segments.append)
+                          test=test, on_segment=lambda done, _: segments.append(done))
   _assert_same_result(out, reference)
   assert segments == [10, 20, 25]
   assert sorted(os.listdir(tmp_path / "checkpoints")) == ["20", "25"]
@@ -87,7 +87,7 @@ def test_fit_population_equals_train_population_and_a_finished_run_is_a_no_op(
   np.testing.assert_allclose(lines[-1]["train_loss"],
                              np.mean(reference.curves["loss"][:, 20:]), rtol=1e-5)
   again = kd.fit_population(model, CONFIG, train, members, str(tmp_path), KEY, val=val,
-                            test=test, on_segment=segments.append)
+                            test=test, on_segment=lambda done, _: segments.append(done))
   assert segments == [10, 20, 25]  # nothing trained
   _assert_same_result(again, reference)
   assert kd.read_metrics(str(tmp_path)) == lines
@@ -101,7 +101,7 @@ def test_a_killed_population_resumes_and_loses_nothing(tmp_path, task):
   the next call resumes there: same params, curves, evaluation and metrics lines."""
   model, train, val, test, members, reference = task
 
-  def kill_at_10(done):
+  def kill_at_10(done, _):
     if done == 10:
       raise Killed
 
@@ -111,7 +111,7 @@ def test_a_killed_population_resumes_and_loses_nothing(tmp_path, task):
   assert sorted(os.listdir(tmp_path / "checkpoints")) == ["10"]
   segments = []
   out = kd.fit_population(model, CONFIG, train, members, str(tmp_path), KEY, val=val,
-                          test=test, on_segment=segments.append)
+                          test=test, on_segment=lambda done, _: segments.append(done))
   assert segments == [20, 25]
   _assert_same_result(out, reference)
   assert [r["step"] for r in kd.read_metrics(str(tmp_path))] == [10, 20, 25]
