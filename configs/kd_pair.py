@@ -33,19 +33,7 @@ students/ (checkpoints, metrics.jsonl).
 import ml_collections
 
 from cch_jax import data
-from cch_jax.experiments.kd_pair import model_config
-
-
-def train_config(steps: int, batch_size: int = 128, lr: float = 1e-3
-                 ) -> ml_collections.ConfigDict:
-  """A `kd.TrainConfig` block (every field, so any can be set from the command line)."""
-  every = max(steps // 10, 1)
-  return ml_collections.ConfigDict({
-      "steps": steps, "batch_size": batch_size, "optimizer": "adam", "learning_rate": lr,
-      "weight_decay": 0.0, "schedule": "warmup_cosine", "warmup_steps": steps // 20,
-      "final_lr_fraction": 0.05, "grad_clip": 0.0, "lam": 0.0, "temperature": 1.0,
-      "beta": 0.0, "eval_batch_size": 1024, "eval_every": every, "log_every": every,
-      "checkpoint_every": every * 2, "max_to_keep": 2})
+from cch_jax.experiments.stages import model_config, train_config
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:

@@ -12,7 +12,6 @@ and students.png, each written whole at the end (a killed run leaves no report).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from typing import Any
 
@@ -22,7 +21,8 @@ import ml_collections
 import numpy as np
 from absl import logging
 
-from cch_jax import data, kd
+from cch_jax import data, kd, pipeline
+from cch_jax.experiments import stages
 from cch_jax.experiments.registry import EXPERIMENTS
 from cch_jax.utils import report as io
 
@@ -30,43 +30,18 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def model_config(encoder: str, **overrides: Any) -> ml_collections.ConfigDict:
-  """A model block: the encoder's name and every encoder knob (unused ones are ignored)."""
-  config = ml_collections.ConfigDict({
-      "encoder": encoder, "widths": (128, 128), "features": (32, 64), "hidden": 128,
-      "kernel_size": 3, "dropout": 0.0})
-  config.update(overrides)
-  return config
-
-
-def build_model(config: ml_collections.ConfigDict, n_classes: int) -> kd.Classifier:
-  """The `Classifier` a model block describes (the encoder's own knobs only)."""
-  encoder = kd.ENCODERS[config.encoder]
-  knobs = {f.name for f in dataclasses.fields(encoder)} - {"parent", "name"}
-  return kd.make_model(config.encoder, n_classes,
-                       **{k: v for k, v in config.items() if k in knobs})
-
-
 def train_teacher(config: ml_collections.ConfigDict, ds: data.MultiViewData, view: str,
                   workdir: str) -> tuple[kd.Classifier, Any, dict[str, float]]:
   """Stage 1: the teacher on `view`. Returns (model, params, accuracies)."""
-  model = build_model(config.teacher.model, ds.n_classes)
-  train_config = kd.TrainConfig.from_mapping(config.teacher.train)
-  split = lambda s: {"x": s.views[view], "y": s.labels}
-  result = kd.fit(model, train_config, split(ds.train), os.path.join(workdir, "teacher"),
-                  key=jax.random.key(config.seed), val=split(ds.validation))
-  params = result.state.params["model"]
-  accuracy = {name: _accuracy(model, params, s.views[view], s.labels)
-              for name, s in (("train", ds.train), ("validation", ds.validation),
-                              ("test", ds.test))}
-  return model, params, accuracy
+  return stages.train_on_view(config.teacher, ds, view, os.path.join(workdir, "teacher"),
+                              config.seed)
 
 
 def train_students(config: ml_collections.ConfigDict, ds: data.MultiViewData,
                    teacher: tuple[kd.Classifier, Any], teacher_view: str, workdir: str
                    ) -> tuple[dict[str, np.ndarray], kd.PopulationResult]:
   """Stage 2: baseline and KD students over (λ, T, seed). Returns (members, result)."""
-  model = build_model(config.student.model, ds.n_classes)
+  model = stages.build_model(config.student.model, ds.n_classes)
   train_config = kd.TrainConfig.from_mapping(config.student.train)
   members = kd.paired_grid(config.kd.lams, config.kd.temperatures,
                            range(config.kd.seeds), config.kd.beta)
@@ -83,40 +58,6 @@ def train_students(config: ml_collections.ConfigDict, ds: data.MultiViewData,
   return members, result
 
 
-def summarise(members: dict[str, np.ndarray], test_accuracy: np.ndarray
-              ) -> list[dict[str, Any]]:
-  """Per (λ, T): KD and baseline test accuracy and the paired gain over seeds.
-
-  Args:
-    members: `kd.paired_grid` output (M,) arrays. test_accuracy: (M,).
-
-  Returns:
-    One dict per (λ, T, β) setting: lam, temperature, beta, seeds, kd/baseline mean and
-    std, gain mean, std and per seed (KD − baseline of the same seed).
-  """
-  acc = np.asarray(test_accuracy, np.float64)
-  base = {int(s): a for s, a, b in zip(members["seed"], acc, members["baseline"]) if b}
-  rows = []
-  settings = sorted({(float(l), float(t), float(b)) for l, t, b, is_base in zip(
-      members["lam"], members["temperature"], members["beta"], members["baseline"])
-                     if not is_base})
-  for lam, temp, beta in settings:
-    pick = ((members["lam"] == np.float32(lam)) & (members["temperature"] == np.float32(temp))
-            & (members["beta"] == np.float32(beta)) & ~members["baseline"])
-    seeds = members["seed"][pick]
-    kd_acc = acc[pick]
-    base_acc = np.asarray([base[int(s)] for s in seeds])
-    gain = kd_acc - base_acc
-    rows.append({
-        "lam": lam, "temperature": temp, "beta": beta, "seeds": seeds.tolist(),
-        "kd_mean": kd_acc.mean(), "kd_std": kd_acc.std(ddof=1) if len(seeds) > 1 else 0.0,
-        "baseline_mean": base_acc.mean(),
-        "baseline_std": base_acc.std(ddof=1) if len(seeds) > 1 else 0.0,
-        "gain_mean": gain.mean(), "gain_std": gain.std(ddof=1) if len(seeds) > 1 else 0.0,
-        "gain_per_seed": gain.tolist()})
-  return rows
-
-
 def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
   ds = data.load_views(config.data)
   logging.info("data: %s", ds.summary())
@@ -124,7 +65,7 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
   t_model, t_params, t_acc = train_teacher(config, ds, teacher_view, workdir)
   logging.info("teacher (%s): test accuracy %.4f", teacher_view, t_acc["test"])
   members, result = train_students(config, ds, (t_model, t_params), teacher_view, workdir)
-  rows = summarise(members, np.asarray(result.test_accuracy))
+  rows = pipeline.paired_gains(members, np.asarray(result.test_accuracy))
   results = {"teacher_view": teacher_view, "student_view": ds.student,
              "n_classes": ds.n_classes,
              "n": {"train": ds.train.n, "validation": ds.validation.n, "test": ds.test.n},
@@ -136,22 +77,20 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
     _plot(members, np.asarray(result.test_accuracy), os.path.join(workdir, "students.png"))
     io.write_text(os.path.join(workdir, "report.md"), markdown(results))
     io.write_json(os.path.join(workdir, "results.json"), results)
-  best = max(rows, key=lambda r: r["gain_mean"])
+  best = max(rows, key=lambda r: r["gain"]["mean"])
   print(f"kd_pair: teacher '{teacher_view}' test accuracy {t_acc['test']:.3f}; student "
-        f"'{ds.student}' baseline {best['baseline_mean']:.3f} ± {best['baseline_std']:.3f}, "
-        f"best KD (λ={best['lam']:g}, T={best['temperature']:g}) {best['kd_mean']:.3f} ± "
-        f"{best['kd_std']:.3f}, gain {best['gain_mean']:+.3f} ± {best['gain_std']:.3f} over "
-        f"{len(best['seeds'])} seeds; report: {os.path.join(workdir, 'report.md')}")
+        f"'{ds.student}' baseline {_mean_std(best['baseline'])}, best KD "
+        f"(λ={best['lam']:g}, T={best['temperature']:g}) {_mean_std(best['kd'])}, gain "
+        f"{_mean_std(best['gain'], '+')} over {len(best['seeds'])} seeds; report: "
+        f"{os.path.join(workdir, 'report.md')}")
   return results
 
 
 def markdown(results: dict[str, Any]) -> str:
   """report.md: the teacher's accuracy and the students' table."""
   acc = results["teacher_accuracy"]
-  rows = [(r["lam"], r["temperature"], r["beta"], len(r["seeds"]),
-           f"{r['baseline_mean']:.3f} ± {r['baseline_std']:.3f}",
-           f"{r['kd_mean']:.3f} ± {r['kd_std']:.3f}",
-           f"{r['gain_mean']:+.3f} ± {r['gain_std']:.3f}") for r in results["students"]]
+  rows = [(r["lam"], r["temperature"], r["beta"], len(r["seeds"]), _mean_std(r["baseline"]),
+           _mean_std(r["kd"]), _mean_std(r["gain"], "+")) for r in results["students"]]
   return (f"# KD pair: teacher '{results['teacher_view']}' → student "
           f"'{results['student_view']}'\n\n"
           f"Splits: {results['n']['train']} train / {results['n']['validation']} validation "
@@ -162,9 +101,8 @@ def markdown(results: dict[str, Any]) -> str:
           + io.markdown_table(("λ", "T", "β", "seeds", "baseline", "KD", "gain"), rows))
 
 
-def _accuracy(model: kd.Classifier, params: Any, x: np.ndarray, y: np.ndarray) -> float:
-  logits, _ = kd.predict(model, params, x)
-  return float(np.mean(np.argmax(np.asarray(logits), -1) == y))
+def _mean_std(summary: dict[str, Any], sign: str = "") -> str:
+  return f"{summary['mean']:{sign}.3f} ± {summary['std']:.3f}"
 
 
 def _plot(members: dict[str, np.ndarray], accuracy: np.ndarray, path: str) -> None:

@@ -296,7 +296,7 @@ def check_members(members: dict[str, Any], train: Batch | None = None) -> dict[s
   for k in ("seed", "teacher"):
     if not np.issubdtype(np.asarray(out[k]).dtype, np.integer):
       raise TypeError(f"members[{k!r}]: expected integers")
-  n_teachers = 1
+  n_teachers = np.inf if train is None else 1
   if train is not None and "teacher_logits" in train and np.ndim(train["teacher_logits"]) == 3:
     n_teachers = np.shape(train["teacher_logits"])[0]
   teacher = np.asarray(out["teacher"])

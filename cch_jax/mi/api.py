@@ -31,8 +31,10 @@ def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, 
     **options: the method's own options (e.g. k, norm for 'ksg').
 
   Returns:
-    An MIEstimate; diagnostics hold 'ci' (how the CI was made), 'half_sample_mean', the
-    null summary when requested, and 'warnings'.
+    An MIEstimate; diagnostics hold 'ci' (how the CI was made), 'half_samples' (the
+    values on the random halves: the same halves for every call with the same key and n,
+    so two terms' halves pair up) and their mean, the null summary when requested, and
+    'warnings'.
   """
   est = base.ESTIMATORS[method]
   _check_options(method, est, options)
@@ -68,7 +70,7 @@ def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, 
                                                        n_resamples))
     low, high = uncertainty.normal_ci(value, float(np.std(halves, ddof=1)))
     diagnostics.update(ci=f"half-sampling, {n_resamples} halves",
-                       half_sample_mean=float(np.mean(halves)))
+                       half_sample_mean=float(np.mean(halves)), half_samples=halves.tolist())
   else:
     diagnostics["ci"] = "none"
     diagnostics["warnings"].append("no CI: too few samples for half-sampling or n_resamples=0")

@@ -1,0 +1,100 @@
+"""Config blocks and training stages shared by the experiments.
+
+  model = build_model(model_config("cnn"), n_classes)
+  model, params, accuracy = train_on_view(block, ds, "blur:sigma=1", workdir, seed)
+
+`train_on_view` runs `kd.fit` (checkpointed, resumable) on one view of a `MultiViewData`;
+`quick_encoder` trains an encoder briefly in memory (or not at all), for the a-priori
+analysis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax
+import ml_collections
+import numpy as np
+
+from cch_jax import data, kd
+from cch_jax.kd.batching import predict_jit
+
+
+def model_config(encoder: str, **overrides: Any) -> ml_collections.ConfigDict:
+  """A model block: the encoder's name and every encoder knob (unused ones are ignored)."""
+  config = ml_collections.ConfigDict({
+      "encoder": encoder, "widths": (128, 128), "features": (32, 64), "hidden": 128,
+      "kernel_size": 3, "dropout": 0.0})
+  config.update(overrides)
+  return config
+
+
+def train_config(steps: int, batch_size: int = 128, lr: float = 1e-3,
+                 evaluations: int = 10) -> ml_collections.ConfigDict:
+  """A `kd.TrainConfig` block (every field, so any can be set from the command line);
+  `evaluations` evaluations and checkpoints over the run."""
+  every = max(steps // evaluations, 1)
+  return ml_collections.ConfigDict({
+      "steps": steps, "batch_size": batch_size, "optimizer": "adam", "learning_rate": lr,
+      "weight_decay": 0.0, "schedule": "warmup_cosine", "warmup_steps": steps // 20,
+      "final_lr_fraction": 0.05, "grad_clip": 0.0, "lam": 0.0, "temperature": 1.0,
+      "beta": 0.0, "eval_batch_size": 1024, "eval_every": every, "log_every": every,
+      "checkpoint_every": every, "max_to_keep": 2})
+
+
+def build_model(config: ml_collections.ConfigDict, n_classes: int) -> kd.Classifier:
+  """The `Classifier` a model block describes (the encoder's own knobs only)."""
+  encoder = kd.ENCODERS[config.encoder]
+  knobs = {f.name for f in dataclasses.fields(encoder)} - {"parent", "name"}
+  return kd.make_model(config.encoder, n_classes,
+                       **{k: v for k, v in config.items() if k in knobs})
+
+
+def train_on_view(block: ml_collections.ConfigDict, ds: data.MultiViewData, view: str,
+                  workdir: str, seed: int) -> tuple[kd.Classifier, Any, dict[str, float]]:
+  """Trains block.model on `view` with block.train (`kd.fit`, resumable in `workdir`).
+
+  Returns:
+    (model, params, {'train', 'validation', 'test'} accuracies).
+  """
+  model = build_model(block.model, ds.n_classes)
+  split = lambda s: {"x": s.views[view], "y": s.labels}
+  result = kd.fit(model, kd.TrainConfig.from_mapping(block.train), split(ds.train), workdir,
+                  key=jax.random.key(seed), val=split(ds.validation))
+  params = result.state.params["model"]
+  return model, params, accuracies(model, params, ds, view)
+
+
+def quick_encoder(block: ml_collections.ConfigDict, ds: data.MultiViewData, view: str,
+                  steps: int, seed: int) -> tuple[kd.Classifier, Any]:
+  """block.model trained `steps` steps on `view` in memory (0: freshly initialised).
+
+  The schedule is block.train's, shortened to `steps`. Returns (model, params).
+  """
+  model = build_model(block.model, ds.n_classes)
+  x, y = ds.train.views[view], ds.train.labels
+  if steps == 0:
+    return model, model.init(jax.random.key(seed), x[:1])["params"]
+  cfg = dict(block.train.to_dict(), steps=steps, warmup_steps=min(
+      block.train.warmup_steps, steps // 2), eval_every=steps, log_every=steps,
+             checkpoint_every=steps)
+  params, _ = kd.train_teacher(model, kd.TrainConfig.from_mapping(cfg), {"x": x, "y": y},
+                               jax.random.key(seed))
+  return model, params
+
+
+def accuracies(model: kd.Classifier, params: Any, ds: data.MultiViewData, view: str
+               ) -> dict[str, float]:
+  """Accuracy of (model, params) on `view` of every split."""
+  out = {}
+  for name, split in ds.splits().items():
+    logits, _ = predict_jit(model, params, split.views[view])
+    out[name] = float(np.mean(np.argmax(np.asarray(logits), -1) == split.labels))
+  return out
+
+
+def slug(view: str) -> str:
+  """A directory name for a view spec: 'blur:sigma=1.5' -> 'blur_sigma_1.5'."""
+  return "".join(c if c.isalnum() or c in ".-" else "_" for c in view) or "view"
+

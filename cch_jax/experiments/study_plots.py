@@ -1,0 +1,126 @@
+"""A study's PNGs: the terms per teacher, gain against gap, the gap during training and
+the λ × T sweep. Each figure is written whole (temporary file, then rename)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+COLOURS = {"distil": "tab:green", "do not distil": "tab:red", "uncertain": "tab:gray"}
+
+
+def draw(results: dict[str, Any], workdir: str) -> list[str]:
+  """Draws every plot that applies; returns their file names."""
+  names = ["terms.png"]
+  _save(_terms(results), workdir, "terms.png")
+  if "kd_gain" in results:
+    names.append("gain_vs_gap.png")
+    _save(_gain_vs_gap(results), workdir, "gain_vs_gap.png")
+    if results["monitor"]["steps"]:
+      names.append("monitor.png")
+      _save(_monitor(results), workdir, "monitor.png")
+    sweep = results["teachers"][0]["sweep"]
+    if len({s["lam"] for s in sweep}) > 1 and len({s["temperature"] for s in sweep}) > 1:
+      names.append("sweep.png")
+      _save(_sweep(results), workdir, "sweep.png")
+  return names
+
+
+def _save(fig: plt.Figure, workdir: str, name: str) -> None:
+  path = os.path.join(workdir, name)
+  fig.tight_layout()
+  fig.savefig(path + ".tmp.png", dpi=120)
+  plt.close(fig)
+  os.replace(path + ".tmp.png", path)
+
+
+def _err(term: dict[str, Any], key: str = "value") -> tuple[float, list[list[float]]]:
+  v = term[key]
+  return v, [[v - term["ci_low"]], [term["ci_high"] - v]]
+
+
+def _terms(results: dict[str, Any]) -> plt.Figure:
+  teachers = sorted(results["teachers"], key=lambda t: t["rank"])
+  fig, ax = plt.subplots(figsize=(max(5, 1.3 * len(teachers) + 2), 4))
+  x = np.arange(len(teachers))
+  for offset, key, label in ((-0.25, "i_teacher_student", "I(H_t; H_s)"),
+                             (0.0, "i_student_label", "I(H_s; Y)"), (0.25, "gap", "gap")):
+    vals = [t[key]["value"] for t in teachers]
+    errs = np.asarray([[t[key]["value"] - t[key]["ci_low"], t[key]["ci_high"] - t[key]["value"]]
+                       for t in teachers]).T
+    colours = ([COLOURS[t["verdict"]] for t in teachers] if key == "gap" else None)
+    ax.bar(x + offset, vals, 0.25, yerr=errs, capsize=3, label=label, color=colours,
+           alpha=0.85 if key == "gap" else 0.6)
+  ax.axhline(0, color="k", lw=0.8)
+  ax.set_xticks(x, [t["teacher_view"] for t in teachers], rotation=20, fontsize=8)
+  ax.set_ylabel("nats (95% CI)")
+  ax.set_title(f"CCH terms for student '{results['student_view']}' (gap coloured by "
+               "verdict)", fontsize=9)
+  ax.legend(fontsize=8)
+  return fig
+
+
+def _gain_vs_gap(results: dict[str, Any]) -> plt.Figure:
+  fig, ax = plt.subplots(figsize=(6, 4.5))
+  for t in results["teachers"]:
+    gap, gap_err = _err(t["gap"])
+    gain, gain_err = _err(t["kd_gain"], "mean")
+    ax.errorbar(gap, gain, xerr=gap_err, yerr=gain_err, fmt="o", capsize=3,
+                color=COLOURS[t["verdict"]])
+    ax.annotate(t["teacher_view"], (gap, gain), fontsize=7, xytext=(4, 4),
+                textcoords="offset points")
+  ax.axhline(0, color="k", lw=0.8)
+  ax.axvline(0, color="k", lw=0.8)
+  ax.set_xlabel("gap I(H_t;H_s) − I(H_s;Y) (nats, 95% CI)")
+  ax.set_ylabel("KD gain in test accuracy (95% CI over seeds)")
+  ref = results["kd_reference"]
+  ax.set_title(f"Gain against gap (λ={ref['lam']:g}, T={ref['temperature']:g}); "
+               "agreeing points lie in quadrants I and III", fontsize=9)
+  return fig
+
+
+def _monitor(results: dict[str, Any]) -> plt.Figure:
+  mon = results["monitor"]
+  fig, ax = plt.subplots(figsize=(6.5, 4))
+  for g, view in enumerate(results["teacher_views"]):
+    colour = f"C{g % 10}"
+    ax.plot(mon["steps"], mon["kd"][view], "o-", color=colour, label=f"KD from {view}")
+    ax.plot(mon["steps"], mon["baseline"][view], "--", color=colour, alpha=0.6)
+  ax.axhline(0, color="k", lw=0.8)
+  ax.set_xlabel("student training step")
+  ax.set_ylabel(f"gap ({mon['estimators']}), nats")
+  ax.set_title("Gap on the students' representations (dashed: baseline student)",
+               fontsize=9)
+  ax.legend(fontsize=7)
+  return fig
+
+
+def _sweep(results: dict[str, Any]) -> plt.Figure:
+  teachers = results["teachers"]
+  fig, axes = plt.subplots(1, len(teachers), figsize=(3.6 * len(teachers), 3.4),
+                           squeeze=False)
+  lams = sorted({s["lam"] for s in teachers[0]["sweep"]})
+  temps = sorted({s["temperature"] for s in teachers[0]["sweep"]})
+  grids = [np.full((len(lams), len(temps)), np.nan) for _ in teachers]
+  for grid, t in zip(grids, teachers):
+    for s in t["sweep"]:
+      grid[lams.index(s["lam"]), temps.index(s["temperature"])] = s["gain"]["mean"]
+  bound = max(np.nanmax(np.abs(g)) for g in grids) or 1.0
+  for ax, grid, t in zip(axes[0], grids, teachers):
+    image = ax.imshow(grid, cmap="RdBu", vmin=-bound, vmax=bound, origin="lower",
+                      aspect="auto")
+    for (i, j), v in np.ndenumerate(grid):
+      ax.text(j, i, f"{v:+.3f}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(len(temps)), [f"{v:g}" for v in temps])
+    ax.set_yticks(range(len(lams)), [f"{v:g}" for v in lams])
+    ax.set_xlabel("T")
+    ax.set_ylabel("λ")
+    ax.set_title(f"{t['teacher_view']} ({t['verdict']})", fontsize=8)
+  fig.colorbar(image, ax=axes[0].tolist(), label="mean test gain")
+  return fig

@@ -1,0 +1,29 @@
+"""The CCH analysis: representations -> MI terms with CIs -> verdict, ranking, λ; and the
+measured outcome of KD beside the prediction. Pure functions on arrays (no disk I/O).
+
+  from cch_jax import pipeline
+  h_t = pipeline.represent(teacher, teacher_params, x_teacher_heldout)   # (n, d_t)
+  h_s = pipeline.represent(student, student_params, x_student_heldout)   # (n, d_s)
+  terms = pipeline.cch_terms(h_t, h_s, y_heldout, key)      # CCHTerms: I_ts, I_sy, gap
+  v = pipeline.verdict(terms)                               # 'distil' | 'do not distil' |
+                                                            # 'uncertain', with a reason
+  rows = pipeline.paired_gains(members, test_accuracy)      # KD − baseline per setting
+  pipeline.prediction_held(v.label, gain)                   # True / False / None
+
+Pieces: `representations` (represent, clean, pca), `terms` (cch_terms, required_samples,
+Term, CCHTerms), `verdict` (verdict, rank_teachers, ci_label), `outcome` (paired_gains,
+recommend, prediction_held, agreement, summary), `monitor` (point_gap, sign_flips).
+"""
+
+from cch_jax.pipeline.monitor import point_gap, sign_flips
+from cch_jax.pipeline.outcome import (agreement, find, paired_gains, prediction_held,
+                                      recommend, summary)
+from cch_jax.pipeline.representations import clean, pca, represent
+from cch_jax.pipeline.terms import CCHTerms, Term, cch_terms, required_samples
+from cch_jax.pipeline.verdict import (DISTIL, DO_NOT_DISTIL, UNCERTAIN, Verdict, ci_label,
+                                      rank_teachers, verdict)
+
+__all__ = ["CCHTerms", "DISTIL", "DO_NOT_DISTIL", "Term", "UNCERTAIN", "Verdict",
+           "agreement", "cch_terms", "ci_label", "clean", "find", "paired_gains", "pca",
+           "point_gap", "prediction_held", "rank_teachers", "recommend", "represent",
+           "required_samples", "sign_flips", "summary", "verdict"]

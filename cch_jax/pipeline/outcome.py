@@ -1,0 +1,139 @@
+"""Measured outcomes of a student population, and how well the predictions held.
+
+  rows = paired_gains(members, test_accuracy)        # one row per (teacher, λ, T, β)
+  best = recommend(paired_gains(members, val_accuracy))  # per teacher: λ, T by validation
+  prediction_held("distil", +0.02)                    # True
+  agreement(gaps, gains, labels)                      # sign match, Spearman, top-ranked
+
+A gain is paired: KD student minus the baseline of the same seed (same initialisation and
+batch order), so seed-to-seed variation of the baseline cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from cch_jax.pipeline import verdict as verdict_lib
+
+
+def summary(values: Sequence[float]) -> dict[str, Any]:
+  """mean, std (ddof 1), se, 95% Student-t CI and per_seed of a few per-seed values."""
+  v = np.asarray(values, np.float64)
+  s = len(v)
+  std = float(v.std(ddof=1)) if s > 1 else 0.0
+  se = std / np.sqrt(s) if s > 1 else float("nan")
+  half = float(stats.t.ppf(0.975, s - 1) * se) if s > 1 else float("nan")
+  return {"mean": float(v.mean()), "std": std, "se": float(se),
+          "ci_low": float(v.mean() - half), "ci_high": float(v.mean() + half),
+          "per_seed": v.tolist()}
+
+
+def paired_gains(members: Mapping[str, np.ndarray], accuracy: Any) -> list[dict[str, Any]]:
+  """Per KD setting, the KD and baseline accuracies and the paired gain over seeds.
+
+  Args:
+    members: `kd.paired_grid` output ('lam', 'temperature', 'beta', 'seed', 'baseline',
+      optional 'teacher'), each (M,).
+    accuracy: (M,) per-member accuracy (test or validation).
+
+  Returns:
+    One dict per (teacher, λ, T, β), in grid order: teacher, lam, temperature, beta,
+    seeds, and 'kd', 'baseline', 'gain' `summary` dicts (gain = KD − baseline per seed).
+  """
+  acc = np.asarray(accuracy, np.float64)
+  teacher = np.asarray(members.get("teacher", np.zeros_like(members["seed"])))
+  is_base = np.asarray(members["baseline"], bool)
+  base = {int(s): a for s, a, b in zip(members["seed"], acc, is_base) if b}
+  keys = [(int(t), float(l), float(temp), float(b)) for t, l, temp, b in zip(
+      teacher, members["lam"], members["temperature"], members["beta"])]
+  rows = []
+  for setting in dict.fromkeys(k for k, b in zip(keys, is_base) if not b):
+    pick = np.asarray([k == setting and not b for k, b in zip(keys, is_base)])
+    seeds = np.asarray(members["seed"])[pick]
+    missing = sorted(set(seeds.tolist()) - set(base))
+    if missing:
+      raise ValueError(f"members: no baseline for seed(s) {missing}")
+    kd_acc, base_acc = acc[pick], np.asarray([base[int(s)] for s in seeds])
+    rows.append({"teacher": setting[0], "lam": setting[1], "temperature": setting[2],
+                 "beta": setting[3], "seeds": seeds.tolist(), "kd": summary(kd_acc),
+                 "baseline": summary(base_acc), "gain": summary(kd_acc - base_acc)})
+  return rows
+
+
+def find(rows: Sequence[Mapping[str, Any]], teacher: int, lam: float, temperature: float
+         ) -> Mapping[str, Any]:
+  """The row of (teacher, λ, T) (β ignored; the first match)."""
+  for row in rows:
+    if (row["teacher"] == teacher and np.isclose(row["lam"], lam)
+        and np.isclose(row["temperature"], temperature)):
+      return row
+  raise KeyError(f"no KD setting teacher={teacher}, lam={lam}, temperature={temperature}")
+
+
+def recommend(val_rows: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+  """Per teacher, the (λ, T) with the largest mean paired validation gain; λ = 0 (do not
+  distil) when no setting beats the baseline on validation.
+
+  Returns:
+    {teacher: {'lam', 'temperature', 'val_gain'}}.
+  """
+  out: dict[int, dict[str, Any]] = {}
+  for row in val_rows:
+    g = row["gain"]["mean"]
+    if row["teacher"] not in out or g > out[row["teacher"]]["val_gain"]:
+      out[row["teacher"]] = {"lam": row["lam"], "temperature": row["temperature"],
+                             "val_gain": g}
+  for best in out.values():
+    if best["val_gain"] <= 0:
+      best.update(lam=0.0, temperature=1.0)
+  return out
+
+
+def prediction_held(label: str, gain: float) -> bool | None:
+  """Whether the verdict's sign matches the measured mean gain's (None: 'uncertain' or a
+  gain of exactly 0, where there is nothing to check)."""
+  predicted = verdict_lib.sign(label)
+  if predicted == 0 or gain == 0:
+    return None
+  return bool(np.sign(gain) == predicted)
+
+
+def agreement(gaps: Sequence[float], gains: Sequence[Mapping[str, Any]],
+              labels: Sequence[str]) -> dict[str, Any]:
+  """How the CCH's predictions compare with measured gains over several teachers.
+
+  Args:
+    gaps: (G,) primary gaps. gains: (G,) gain `summary` dicts at the reference setting.
+    labels: (G,) verdict labels.
+
+  Returns:
+    {'sign_match_rate', 'n': sign(gap) vs sign(mean gain) over all teachers;
+     'decisive_held_rate', 'n_decisive': held predictions among decisive verdicts;
+     'significant_sign_match_rate', 'n_significant': sign match among teachers whose gain
+     CI excludes 0; 'spearman', 'spearman_p' (gap vs mean gain, None below 3 teachers);
+     'top_ranked', 'best', 'top_ranked_is_best', 'top_within_ci_of_best'}.
+  """
+  gaps = np.asarray(gaps, np.float64)
+  means = np.asarray([g["mean"] for g in gains])
+  match = np.sign(gaps) == np.sign(means)
+  held = [prediction_held(label, m) for label, m in zip(labels, means)]
+  decided = [h for h in held if h is not None]
+  significant = np.asarray([g["ci_low"] > 0 or g["ci_high"] < 0 for g in gains])
+  rate = lambda x: float(np.mean(x)) if len(x) else None
+  top, best = int(np.argmax(gaps)), int(np.argmax(means))
+  out = {"sign_match_rate": rate(match), "n": len(gaps),
+         "decisive_held_rate": rate(decided), "n_decisive": len(decided),
+         "significant_sign_match_rate": rate(match[significant]),
+         "n_significant": int(significant.sum()),
+         "spearman": None, "spearman_p": None, "top_ranked": top, "best": best,
+         "top_ranked_is_best": top == best,
+         "top_within_ci_of_best": bool(gains[top]["ci_high"] >= means[best])
+         if np.isfinite(gains[top]["ci_high"]) else top == best}
+  if len(gaps) >= 3 and np.ptp(gaps) > 0 and np.ptp(means) > 0:
+    rho, p = stats.spearmanr(gaps, means)
+    out.update(spearman=float(rho), spearman_p=float(p))
+  return out

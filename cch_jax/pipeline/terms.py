@@ -1,0 +1,164 @@
+"""The CCH terms with uncertainty: I(H_t; H_s), I(H_s; Y) and their gap, per estimator.
+
+  terms = cch_terms(h_t, h_s, labels, key, estimators=("latent", "ksg"))
+  terms.gap.value, terms.gap.ci_low, terms.gap.per_estimator["ksg"]
+
+Each I(H_t; H_s) estimator is paired with the one label estimator, giving one gap per
+estimator; the first estimator is the primary one (the headline value). Trained
+estimators ('latent', 'infonce', ...) see the cleaned representations; the others (kNN,
+Gaussian) see their PCA scores to `reduce_dim` dimensions, where they are far less biased.
+
+The gap's 95% CI: when both terms are deterministic, their estimates on the same random
+halves (`mi.estimate` with one key draws the same halves) give the gap's own half-sample
+spread, which keeps the terms' correlation; otherwise the two terms' CI half-widths add
+in quadrature (their errors taken as independent: the trained term's spread over its
+seeds and splits, the label term's over halves).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+
+from cch_jax import mi
+from cch_jax.mi import uncertainty
+from cch_jax.pipeline import representations
+
+
+@dataclasses.dataclass(frozen=True)
+class Term:
+  """One quantity in nats: the primary estimate, its 95% CI, and every estimator's.
+
+  Attributes:
+    value, ci_low, ci_high: the primary estimator's value and CI.
+    per_estimator: {estimator: {'value', 'ci_low', 'ci_high', 'ci'}} (how each CI was made).
+  """
+  value: float
+  ci_low: float
+  ci_high: float
+  per_estimator: dict[str, dict[str, Any]]
+
+  def to_dict(self) -> dict[str, Any]:
+    return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class CCHTerms:
+  """The CCH terms of one teacher/student pair on n held-out rows.
+
+  Attributes:
+    i_teacher_student: I(H_t; H_s). i_student_label: I(H_s; Y) (ceiling H(Y)).
+    gap: I(H_t; H_s) − I(H_s; Y); per_estimator keys are the I(H_t; H_s) estimators.
+    label_entropy: H(Y) of the rows (nats). n: rows. primary: the headline estimator.
+    warnings: the estimators' diagnostics warnings, prefixed by the estimator.
+  """
+  i_teacher_student: Term
+  i_student_label: Term
+  gap: Term
+  label_entropy: float
+  n: int
+  primary: str
+  warnings: tuple[str, ...] = ()
+
+  def to_dict(self) -> dict[str, Any]:
+    return dataclasses.asdict(self)
+
+
+def required_samples(estimators: Sequence[str], label_estimator: str,
+                     options: Mapping[str, Mapping[str, Any]], n_resamples: int) -> int:
+  """The fewest analysis rows the estimators accept (halves included for CIs)."""
+  need = 2
+  for name in (*estimators, label_estimator):
+    est = mi.ESTIMATORS[name]
+    floor = est.min_samples(**dict(options.get(name, {})))
+    need = max(need, floor if est.randomized or not n_resamples else 2 * floor + 1)
+  return need
+
+
+def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
+              estimators: Sequence[str] = ("latent", "ksg"),
+              label_estimator: str = "label_knn", reduce_dim: int = 8,
+              n_resamples: int = 20,
+              options: Mapping[str, Mapping[str, Any]] | None = None) -> CCHTerms:
+  """Estimates the CCH terms and the gap with 95% CIs.
+
+  Args:
+    h_t: teacher representations (n, d_t). h_s: student representations (n, d_s).
+    labels: (n,) integer class labels (at least two classes).
+    key: PRNG key (halves, estimator seeds); every term uses the same one.
+    estimators: I(H_t; H_s) estimators (registry names, continuous); the first is primary.
+    label_estimator: the I(H_s; Y) estimator ('label_knn' or 'label_probe').
+    reduce_dim: PCA dimensions for non-trained estimators (0 = none).
+    n_resamples: random halves for deterministic estimators' CIs.
+    options: per estimator name, its keyword options (e.g. {'ksg': {'k': 3}}).
+
+  Returns:
+    `CCHTerms`.
+
+  Raises:
+    ValueError naming the argument: mismatched rows, bad labels, too few rows, an empty
+    estimator list or a label estimator used for I(H_t; H_s) (or the reverse).
+  """
+  options = {k: dict(v) for k, v in (options or {}).items()}
+  if not estimators:
+    raise ValueError("estimators: expected at least one I(H_t; H_s) estimator")
+  for name in estimators:
+    if mi.ESTIMATORS[name].labels:
+      raise ValueError(f"estimators: {name!r} is a label estimator; I(H_t; H_s) needs a "
+                       "continuous one (e.g. 'latent', 'ksg', 'gaussian', 'infonce')")
+  if not mi.ESTIMATORS[label_estimator].labels:
+    raise ValueError(f"label_estimator: expected a label estimator ('label_knn', "
+                     f"'label_probe'), got {label_estimator!r}")
+  y = mi.base.as_labels("labels", labels)
+  h_t, h_s = representations.clean("h_t", h_t), representations.clean("h_s", h_s)
+  if not len(h_t) == len(h_s) == len(y):
+    raise ValueError(f"h_t, h_s, labels: expected the same number of rows, got "
+                     f"{len(h_t)}, {len(h_s)} and {len(y)}")
+  need = required_samples(estimators, label_estimator, options, n_resamples)
+  if len(y) < need:
+    raise ValueError(f"h_t, h_s, labels: the estimators {list(estimators)} and "
+                     f"{label_estimator!r} need at least {need} rows, got {len(y)}")
+  reduced = {"h_t": representations.pca(h_t, reduce_dim),
+             "h_s": representations.pca(h_s, reduce_dim)}
+  full = {"h_t": h_t, "h_s": h_s}
+  inputs = lambda name: full if mi.ESTIMATORS[name].randomized else reduced
+  run = lambda x, yy, name: mi.estimate(x, yy, name, key=key, n_resamples=n_resamples,
+                                        **options.get(name, {}))
+
+  label = run(inputs(label_estimator)["h_s"], y, label_estimator)
+  ts = {name: run(inputs(name)["h_t"], inputs(name)["h_s"], name) for name in estimators}
+  gaps = {name: _gap(est, label) for name, est in ts.items()}
+  warnings = tuple(f"{e.method}: {w}" for e in (label, *ts.values())
+                   for w in e.diagnostics.get("warnings", ()))
+  primary = estimators[0]
+  entropy = float(mi.label_entropy(y, int(y.max()) + 1))
+  return CCHTerms(_term(ts, primary), _term({label_estimator: label}, label_estimator),
+                  _term(gaps, primary), entropy, len(y), primary, warnings)
+
+
+def _gap(ts: mi.MIEstimate, label: mi.MIEstimate) -> mi.MIEstimate:
+  """I(H_t; H_s) − I(H_s; Y) with its CI (joint halves, else quadrature)."""
+  value = ts.value - label.value
+  halves_ts = ts.diagnostics.get("half_samples")
+  halves_label = label.diagnostics.get("half_samples")
+  if halves_ts is not None and halves_label is not None:
+    spread = np.std(np.subtract(halves_ts, halves_label), ddof=1)
+    low, high = uncertainty.normal_ci(value, float(spread))
+    how = f"joint half-sampling, {len(halves_ts)} halves"
+  else:
+    half = np.hypot((ts.ci_high - ts.ci_low) / 2, (label.ci_high - label.ci_low) / 2)
+    low, high = value - half, value + half
+    how = "quadrature of the two terms' CIs"
+  return mi.MIEstimate(value, float(low), float(high), f"{ts.method}-{label.method}",
+                       ts.n, {"ci": how})
+
+
+def _term(estimates: Mapping[str, mi.MIEstimate], primary: str) -> Term:
+  per = {name: {"value": e.value, "ci_low": e.ci_low, "ci_high": e.ci_high,
+                "ci": e.diagnostics.get("ci", "")} for name, e in estimates.items()}
+  head = estimates[primary]
+  return Term(head.value, head.ci_low, head.ci_high, per)

@@ -1,0 +1,40 @@
+r"""The generic CCH entry point: one teacher view, one student view.
+
+Analysis (the CCH terms I(H_t; H_s), I(H_s; Y) and their gap with 95% CIs from two
+estimators, and a verdict: distil / do not distil / uncertain), then unless
+`--config.train=False` baseline vs KD students over 3 seeds, and whether the prediction
+held. Default: the embedded digits, teacher on the clean images, student on the
+MNIST-M-style domain-shifted view.
+
+  python launch.py --config=configs/cch_pair.py --workdir=workdir/cch_pair
+
+Analysis only (about 30 s on a 2-core CPU):
+
+  python launch.py --config=configs/cch_pair.py --workdir=/tmp/pair --config.train=False
+
+Other data: a multi-view .npz (`--config.data.name=npz --config.data.path=FILE
+--config.data.teacher=VIEW --config.data.student=VIEW`) or a TFDS image dataset prepared
+in a data_dir (`--config.data.name=mnist --config.data.data_dir=DIR`). Tiny mode (seconds;
+used by the tests): `--config=configs/cch_pair.py:tiny`. Verdicts with encoders trained
+only briefly: `--config.analysis.a_priori_steps=0,100`.
+
+Expected output: stage progress lines, then one line such as
+
+  cch_pair: teacher 'clean' -> student 'mnistm': DISTIL (gap +0.xxx [+0.xxx, +0.xxx]
+  nats); measured KD gain +0.0xx [...] (prediction held); report: .../report.md
+
+and in the workdir: report.json, report.md, terms.png, gain_vs_gap.png, monitor.png,
+monitor.json, teachers/, student/, students/ (checkpoints, metrics.jsonl). Kill it at any
+point and run the same command again: every training stage resumes.
+"""
+
+from cch_jax.experiments import study
+
+
+def get_config(arg: str | None = None):
+  config = study.study_config("cch_pair", teacher="clean", student="mnistm")
+  if arg == "tiny":
+    return study.shrink_to_tiny(config)
+  if arg:
+    raise ValueError(f"config argument: expected nothing or 'tiny', got {arg!r}")
+  return config

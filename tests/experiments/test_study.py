@@ -1,0 +1,125 @@
+"""The CCH studies end to end in tiny mode, as a user runs them, and their input checks
+(which must fail before any training starts)."""
+
+import json
+import os
+
+import ml_collections
+import numpy as np
+import pytest
+
+from cch_jax.experiments import cch_blur, study
+
+FAST = "--config.analysis.estimators=ksg,gaussian"  # no latent-MI compile
+PAIR_KEYS = ("i_teacher_student", "i_student_label", "gap", "verdict", "student_baseline",
+             "student_kd", "kd_gain", "prediction_held")
+
+
+def _report(workdir):
+  return json.loads((workdir / "report.json").read_text())
+
+
+def test_cch_pair_writes_the_report_keys_and_one_verdict_line(tmp_path, launch):
+  run = launch("--config=configs/cch_pair.py:tiny", workdir=tmp_path)
+  assert run.returncode == 0, run.stderr[-3000:]
+  last = run.stdout.strip().splitlines()[-1]
+  assert last.startswith("cch_pair: teacher 'clean' -> student 'mnistm': ")
+  assert f"report: {tmp_path}/report.md" in last
+  report = _report(tmp_path)
+  for key in PAIR_KEYS:
+    assert key in report, key
+  for term in ("i_teacher_student", "i_student_label", "gap"):
+    t = report[term]
+    assert t["ci_low"] <= t["value"] <= t["ci_high"]
+    assert set(t["per_estimator"]) == ({"label_knn"} if term == "i_student_label"
+                                       else {"latent", "ksg"})
+  assert report["verdict"] in ("distil", "do not distil", "uncertain")
+  assert len(report["kd_gain"]["per_seed"]) == 2
+  assert report["kd_gain"]["mean"] == pytest.approx(
+      report["student_kd"]["mean"] - report["student_baseline"]["mean"], abs=1e-9)
+  assert report["monitor"]["steps"] == [20, 40]
+  for name in ("report.md", "terms.png", "gain_vs_gap.png", "monitor.png"):
+    assert (tmp_path / name).stat().st_size > 0, name
+  assert "## Teachers, ranked by gap" in (tmp_path / "report.md").read_text()
+
+
+def test_cch_blur_ranks_teachers_and_checks_the_predictions(tmp_path, launch):
+  run = launch("--config=configs/cch_blur.py:tiny", workdir=tmp_path)
+  assert run.returncode == 0, run.stderr[-3000:]
+  report = _report(tmp_path)
+  assert report["teacher_views"] == ["clean", "blur:sigma=3"]
+  assert sorted(t["rank"] for t in report["teachers"]) == [1, 2]
+  gaps = {t["teacher_view"]: t["gap"]["value"] for t in report["teachers"]}
+  assert report["ranking"] == sorted(gaps, key=lambda v: -gaps[v])
+  agreement = report["agreement"]
+  assert agreement["n"] == 2 and 0 <= agreement["sign_match_rate"] <= 1
+  assert "gap sign matched the gain's for" in run.stdout
+  # One population: 2 seeds × (1 baseline + 2 teachers).
+  assert len(report["members"]["seed"]) == 6
+  assert "Did the CCH predict the gains?" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.parametrize("name, check", [
+    ("fusion_kd", lambda r, d: r["student_view"] == "blur:sigma=1.5&noise:std=0.5"),
+    ("temperature_sweep", lambda r, d: len(r["teachers"][0]["sweep"]) == 6
+     and (d / "sweep.png").exists()),
+    ("teacher_selection", lambda r, d: len(r["ranking"]) == 2),
+])
+def test_other_studies_run(tmp_path, launch, name, check):
+  run = launch(f"--config=configs/{name}.py:tiny", FAST, workdir=tmp_path)
+  assert run.returncode == 0, run.stderr[-3000:]
+  assert check(_report(tmp_path), tmp_path)
+
+
+def test_analysis_only_with_a_priori_encoders(tmp_path, launch):
+  run = launch("--config=configs/cch_pair.py:tiny", "--config.train=False",
+               "--config.analysis.a_priori_steps=0,10", FAST, workdir=tmp_path)
+  assert run.returncode == 0, run.stderr[-3000:]
+  report = _report(tmp_path)
+  assert "kd_gain" not in report and not (tmp_path / "students").exists()
+  assert [p["steps"] for p in report["a_priori"]] == [0, 10]
+  assert "A-priori verdicts" in (tmp_path / "report.md").read_text()
+
+
+def _npz(path, n=300, classes=3):
+  rng = np.random.default_rng(0)
+  np.savez(path, a=rng.normal(size=(n, 4)), b=rng.normal(size=(n, 3)),
+           y=np.arange(n) % classes)
+  return str(path)
+
+
+@pytest.mark.parametrize("overrides, error, match", [
+    ({"teacher": "a", "student": "a"}, ValueError, "the student view 'a' cannot be its own"),
+    ({"teacher": "a", "student": "c"}, ValueError, "no view named 'c'.*available views: a, b"),
+    ({"teacher": "a", "student": "b", "max_examples": 120}, ValueError,
+     "analysis.split: the 'validation\\+test' rows number 48, but .* need at least 192"),
+])
+def test_bad_input_fails_before_any_training(tmp_path, overrides, error, match):
+  config = study.shrink_to_tiny(study.study_config("cch_pair"))
+  config.data.update({"name": "npz", "path": _npz(tmp_path / "views.npz"), **overrides})
+  workdir = tmp_path / "run"
+  with pytest.raises(error, match=match):
+    study.run_study(config, str(workdir))
+  assert not workdir.exists()
+
+
+def test_single_class_labels_and_bad_grids_fail_before_training(tmp_path):
+  config = study.shrink_to_tiny(study.study_config("cch_pair"))
+  config.data.update({"name": "npz", "path": _npz(tmp_path / "one.npz", classes=1),
+                      "teacher": "a", "student": "b"})
+  with pytest.raises(ValueError, match="expected at least two classes"):
+    study.run_study(config, str(tmp_path / "run"))
+  config = study.shrink_to_tiny(study.study_config("cch_pair"))
+  config.kd.lam = 1.5
+  with pytest.raises(ValueError, match="lam in \\[0, 1\\]"):
+    study.run_study(config, str(tmp_path / "run"))
+  config = study.shrink_to_tiny(study.study_config("cch_pair"))
+  config.analysis.estimators = "latent,kgs"
+  with pytest.raises(KeyError, match="unknown MI estimator 'kgs'"):
+    study.run_study(config, str(tmp_path / "run"))
+  assert not os.path.exists(tmp_path / "run")
+  config.blur = ml_collections.ConfigDict({"sigmas": (), "noise_stds": ()})
+  with pytest.raises(ValueError, match="blur.sigmas, blur.noise_stds"):
+    cch_blur.teacher_views(config)
+  config.blur.sigmas = (0.0, 2.0)
+  assert cch_blur.teacher_views(config) == ["clean", "blur:sigma=2"]
