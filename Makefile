@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-WORKDIR ?= workdir/gaussian_sweep
+WORKDIR ?= workdir/cch_blur
 
 .PHONY: demo test bench peers clean
 
@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) launch.py --config=configs/gaussian_sweep.py --workdir=$(WORKDIR)
+	$(PY) launch.py --config=configs/cch_blur.py:small --workdir=$(WORKDIR)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest tests

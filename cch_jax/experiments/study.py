@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -172,31 +173,50 @@ def run_study(config: ml_collections.ConfigDict, workdir: str,
   logging.info("data: %s; analysis rows: %d (%s)", ds.summary(), held.n,
                config.analysis.split)
   views, key = ds.teacher, jax.random.key(config.seed)
+  clock = _Clock()
   trained = []
   for g, view in enumerate(views):
     logging.info("stage 1/4: teacher %d/%d on %r", g + 1, len(views), view)
     trained.append(stages.train_on_view(config.teacher, ds, view, os.path.join(
         workdir, "teachers", stages.slug(view)), config.seed))
+  clock("teachers")
   logging.info("stage 2/4: student encoder on %r", ds.student)
   student = stages.train_on_view(config.student, ds, ds.student,
                                  os.path.join(workdir, "student"), config.seed)
+  clock("student_encoder")
   logging.info("stage 3/4: CCH analysis on %d held-out rows", held.n)
   found = analyse(config, held, jax.random.fold_in(key, 1), [t[:2] for t in trained],
                   student[:2], views, ds.student)
   a_priori = [_a_priori(config, ds, held, key, steps, views)
               for steps in config.analysis.a_priori_steps]
+  clock("analysis")
   results = study_report.collect(config, ds, held, trained, student, found, a_priori)
+  results["seconds"] = clock.seconds
   if config.train:
     logging.info("stage 4/4: baseline and KD students (%d teachers)", len(views))
     members = members_of(config, len(views))
     population, monitor = _train_students(config, ds, held, trained, found, members,
                                           workdir)
     study_report.add_training(results, config, members, population, monitor)
+    clock("students")
   if jax.process_index() == 0:
     study_report.write(results, workdir)
   line = study_report.one_line(results, os.path.join(workdir, "report.md"))
   print(line)
   return results
+
+
+class _Clock:
+  """Wall-clock seconds per stage: clock('name') closes the stage that just ended."""
+
+  def __init__(self):
+    self.seconds: dict[str, float] = {}
+    self._last = time.perf_counter()
+
+  def __call__(self, stage: str) -> None:
+    now = time.perf_counter()
+    self.seconds[stage] = round(now - self._last, 2)
+    self._last = now
 
 
 def _a_priori(config, ds, held, key, steps, views) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def _gain_vs_gap(results: dict[str, Any]) -> plt.Figure:
 
 def _monitor(results: dict[str, Any]) -> plt.Figure:
   mon = results["monitor"]
-  fig, ax = plt.subplots(figsize=(6.5, 4))
+  fig, ax = plt.subplots(figsize=(8, 4))
   for g, view in enumerate(results["teacher_views"]):
     colour = f"C{g % 10}"
     ax.plot(mon["steps"], mon["kd"][view], "o-", color=colour, label=f"KD from {view}")
@@ -97,7 +97,7 @@ def _monitor(results: dict[str, Any]) -> plt.Figure:
   ax.set_ylabel(f"gap ({mon['estimators']}), nats")
   ax.set_title("Gap on the students' representations (dashed: baseline student)",
                fontsize=9)
-  ax.legend(fontsize=7)
+  ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
   return fig
 
 

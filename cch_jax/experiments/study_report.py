@@ -189,6 +189,9 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
   warnings = sorted({w for t in results["teachers"] for w in t["warnings"]})
   if warnings:
     out += ["", "## Estimator warnings", ""] + [f"- {w}" for w in warnings]
+  if "seconds" in results:
+    out += ["", "Wall time per stage: " + ", ".join(
+        f"{k.replace('_', ' ')} {v:.1f} s" for k, v in results["seconds"].items()) + "."]
   out += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
   return "\n".join(out) + "\n"
 
@@ -208,7 +211,7 @@ def _training_sections(results: dict[str, Any]) -> list[str]:
   out.append("\nRecommended (λ, T): the largest mean paired validation gain of the sweep; "
              "λ = 0 (do not distil) when no setting beats the baseline on validation.")
   if len(teachers[0]["sweep"]) > 1:
-    rows = [(t["teacher_view"], s["lam"], s["temperature"], f"{s['val_gain']:+.3f}",
+    rows = [(t["teacher_view"], f"{s['lam']:g}", f"{s['temperature']:g}", f"{s['val_gain']:+.3f}",
              _gain(s["gain"])) for t in teachers for s in t["sweep"]]
     out += ["", "Sweep (test gain, 95% CI over seeds):", "",
             io.markdown_table(("teacher view", "λ", "T", "val gain", "test gain"), rows)]

@@ -38,7 +38,7 @@ def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, 
   """
   est = base.ESTIMATORS[method]
   _check_options(method, est, options)
-  xs = base.as_samples("x", x)
+  xs = base.as_samples("x", x, allow_constant=est.randomized)
   if est.labels:
     ys = base.as_labels("y", y)
     options = {"n_classes": int(ys.max()) + 1} | options
@@ -46,7 +46,7 @@ def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, 
     if base.is_labels(y):
       raise ValueError(f"y: method {method!r} expects continuous y; integer labels need a "
                        "label method ('label_knn')")
-    ys = base.as_samples("y", y)
+    ys = base.as_samples("y", y, allow_constant=est.randomized)
   n = len(xs)
   if len(ys) != n:
     raise ValueError(f"x, y: expected the same number of samples, got {n} and {len(ys)}")

@@ -45,7 +45,9 @@ class Estimator:
     min_samples: a function of the options giving the smallest usable n.
     randomized: True for trained estimators: fn(x, y, key, **options) returns
       (per-seed values (S,), training curves (S, steps)), each seed on its own random split;
-      the CI then comes from the spread over seeds, not from half-sampling.
+      the CI then comes from the spread over seeds, not from half-sampling. They
+      standardise their inputs, so constant columns (e.g. dead ReLU units) are allowed and
+      become 0, which keeps a representation's width (and the compiled program) fixed.
   """
   fn: Callable[..., Any]
   labels: bool = False
@@ -56,8 +58,9 @@ class Estimator:
 ESTIMATORS: Registry[Estimator] = Registry("MI estimator")
 
 
-def as_samples(name: str, value: Any) -> np.ndarray:
-  """(n,) or (n, d) finite floats -> (n, d) float32; a clear error otherwise."""
+def as_samples(name: str, value: Any, allow_constant: bool = False) -> np.ndarray:
+  """(n,) or (n, d) finite floats -> (n, d) float32; a clear error otherwise (constant
+  columns too, unless `allow_constant`)."""
   array = np.asarray(value)
   if array.ndim == 1:
     array = array[:, None]
@@ -68,7 +71,7 @@ def as_samples(name: str, value: Any) -> np.ndarray:
   if not np.all(np.isfinite(array)):
     raise ValueError(f"{name}: expected finite values, found NaN or inf")
   constant = np.flatnonzero(np.ptp(array, axis=0) == 0)
-  if constant.size:
+  if constant.size and not allow_constant:
     raise ValueError(f"{name}: columns {constant.tolist()} are constant; drop them "
                      "(a constant carries no information and breaks distance ties)")
   return array.astype(np.float32)

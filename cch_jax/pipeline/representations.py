@@ -3,6 +3,7 @@ of constant columns, and a PCA reduction for the kNN estimators.
 
   h = represent(model, params, x)          # (n, d_h) from a `kd.Classifier`
   h = clean("h_s", h)                      # drops constant (dead) columns
+  h = check("h_s", h)                      # the same checks, every column kept
   z = pca(h, 8)                            # (n, 8) principal scores of standardised h
 """
 
@@ -21,11 +22,18 @@ def represent(model: Any, params: Any, x: np.ndarray, batch_size: int = 1024) ->
   return np.asarray(h, np.float32)
 
 
-def clean(name: str, h: Any) -> np.ndarray:
-  """h (n, d) with its constant columns dropped -> (n, d') float32, d' >= 1.
+def check(name: str, h: Any) -> np.ndarray:
+  """h as (n, d) finite float32, n >= 2, at least one varying column; else a ValueError
+  naming `name`."""
+  return clean(name, h, drop=False)
+
+
+def clean(name: str, h: Any, drop: bool = True) -> np.ndarray:
+  """h (n, d) with its constant columns dropped (unless not `drop`) -> (n, d') float32.
 
   Constant columns (dead ReLU units, an untrained encoder's saturated features) carry no
-  information and break kNN distance ties.
+  information and break kNN distance ties; trained estimators take them as they are (a
+  fixed width compiles once).
 
   Raises:
     ValueError naming `name` for a bad shape, NaN/inf, or no varying column.
@@ -41,7 +49,7 @@ def clean(name: str, h: Any) -> np.ndarray:
   if not np.any(keep):
     raise ValueError(f"{name}: every column is constant on these {h.shape[0]} rows; the "
                      "encoder's representation carries no information")
-  return h[:, keep]
+  return h[:, keep] if drop else h
 
 
 def pca(h: np.ndarray, dim: int) -> np.ndarray:

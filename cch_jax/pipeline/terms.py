@@ -5,8 +5,10 @@
 
 Each I(H_t; H_s) estimator is paired with the one label estimator, giving one gap per
 estimator; the first estimator is the primary one (the headline value). Trained
-estimators ('latent', 'infonce', ...) see the cleaned representations; the others (kNN,
-Gaussian) see their PCA scores to `reduce_dim` dimensions, where they are far less biased.
+estimators ('latent', 'infonce', ...) see the representations as they are (every column,
+so their compiled programs are shared by every teacher of a study); the others (kNN,
+Gaussian) see PCA scores to `reduce_dim` dimensions of the varying columns, where they are
+far less biased.
 
 The gap's 95% CI: when both terms are deterministic, their estimates on the same random
 halves (`mi.estimate` with one key draws the same halves) give the gap's own half-sample
@@ -114,7 +116,7 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
     raise ValueError(f"label_estimator: expected a label estimator ('label_knn', "
                      f"'label_probe'), got {label_estimator!r}")
   y = mi.base.as_labels("labels", labels)
-  h_t, h_s = representations.clean("h_t", h_t), representations.clean("h_s", h_s)
+  h_t, h_s = representations.check("h_t", h_t), representations.check("h_s", h_s)
   if not len(h_t) == len(h_s) == len(y):
     raise ValueError(f"h_t, h_s, labels: expected the same number of rows, got "
                      f"{len(h_t)}, {len(h_s)} and {len(y)}")
@@ -122,8 +124,8 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
   if len(y) < need:
     raise ValueError(f"h_t, h_s, labels: the estimators {list(estimators)} and "
                      f"{label_estimator!r} need at least {need} rows, got {len(y)}")
-  reduced = {"h_t": representations.pca(h_t, reduce_dim),
-             "h_s": representations.pca(h_s, reduce_dim)}
+  reduced = {k: representations.pca(representations.clean(k, v), reduce_dim)
+             for k, v in (("h_t", h_t), ("h_s", h_s))}
   full = {"h_t": h_t, "h_s": h_s}
   inputs = lambda name: full if mi.ESTIMATORS[name].randomized else reduced
   run = lambda x, yy, name: mi.estimate(x, yy, name, key=key, n_resamples=n_resamples,

@@ -47,3 +47,20 @@ X = np.random.default_rng(0).normal(size=(50, 2))
 def test_bad_input_raises_a_clear_error(x, y, method, options, error, message):
   with pytest.raises(error, match=message):
     mi.estimate(x, y, method, **options)
+
+
+def test_trained_estimators_take_constant_columns_as_zeros():
+  """A dead unit appended to x changes neither latent MI nor the probe bound (they
+  standardise it to 0), while kNN estimators refuse it (distance ties)."""
+  rng = np.random.default_rng(3)
+  x = rng.normal(size=(400, 3)).astype(np.float32)
+  y = (x @ rng.normal(size=(3, 2)) + 0.5 * rng.normal(size=(400, 2))).astype(np.float32)
+  dead = np.c_[x, np.zeros(400, np.float32)]
+  options = {"seeds": 2, "steps": 50, "batch": 64, "width": 16}
+  base = mi.estimate(x, y, "latent", **options)
+  padded = mi.estimate(dead, y, "latent", **options)
+  assert abs(padded.value - base.value) < 0.1 * abs(base.value) + 0.05
+  labels = (x[:, 0] > 0).astype(int)
+  assert np.isfinite(mi.estimate(dead, labels, "label_probe", seeds=2).value)
+  with pytest.raises(ValueError, match="constant"):
+    mi.estimate(dead, labels, "label_knn")
