@@ -4,7 +4,7 @@ report.json keys: for the top-ranked teacher (the only one in a pair run) at top
 `teacher_view`, `i_teacher_student`, `i_student_label`, `gap` (each {'value', 'ci_low',
 'ci_high', 'per_estimator'}), `verdict`, `reason`, and when training ran `student_baseline`,
 `student_kd`, `kd_gain` ({'mean', 'std', 'se', 'ci_low', 'ci_high', 'per_seed'}),
-`prediction_held`; `teachers` (the same per teacher, plus accuracy, rank, recommended λ/T
+`prediction_held`, `recommended` ({'lam', 'temperature', 'val_gain', 'test_gain'}); `teachers` (the same per teacher, plus accuracy, rank, recommended λ/T
 and the sweep), `ranking`, `agreement` (several teachers), `monitor`, `a_priori`,
 `analysis`, `config`, `metadata`.
 """
@@ -22,7 +22,8 @@ from cch_jax.experiments import study_plots
 from cch_jax.utils import report as io
 
 TOP_LEVEL = ("teacher_view", "i_teacher_student", "i_student_label", "gap", "verdict",
-             "reason", "student_baseline", "student_kd", "kd_gain", "prediction_held")
+             "reason", "student_baseline", "student_kd", "kd_gain", "prediction_held",
+             "recommended")
 
 
 def collect(config: ml_collections.ConfigDict, ds: Any, held: Any, trained: list,
@@ -138,7 +139,9 @@ def one_line(results: dict[str, Any], report_path: str) -> str:
   if "kd_gain" in results:
     held = {True: "prediction held", False: "prediction failed",
             None: "nothing to check"}[results["prediction_held"]]
-    line += f"; measured KD gain {_gain(results['kd_gain'])} ({held})"
+    rec = results["recommended"]
+    line += (f"; measured KD gain {_gain(results['kd_gain'])} ({held}); recommended "
+             f"λ={rec['lam']:g}, T={rec['temperature']:g}")
   if "agreement" in results:
     a = results["agreement"]
     line += (f"; gap sign matched the gain's for {round(a['sign_match_rate'] * a['n'])}/"
@@ -157,7 +160,9 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
             f"of the same seed, 95% CI over {results['kd_reference']['seeds']} seeds) at "
             f"λ = {results['kd_reference']['lam']:g}, T = "
             f"{results['kd_reference']['temperature']:g}: prediction held: "
-            f"{_held(results['prediction_held'])}.", ""]
+            f"{_held(results['prediction_held'])}. Recommended from the validation sweep: "
+            f"λ = {results['recommended']['lam']:g}, T = "
+            f"{results['recommended']['temperature']:g}.", ""]
   out += [f"Data: {results['source']}, {results['n_classes']} classes, splits "
           f"{results['n']}. Analysis on {a['n']} held-out rows ({a['split']}), never trained "
           f"on. I(H_t; H_s) by {', '.join(a['estimators'])} (primary: {a['primary']}); "

@@ -21,8 +21,9 @@ Steps (`step`): a batch is {'x', 'y'[, 'teacher_logits', 'teacher_features', 'ma
   KDState (TrainState + lam, temperature, beta), create_state(model, config, key, x, ...)
   train_step(state, batch, key) -> (state, metrics); eval_sums(state, batch)
 Data parallel (`distributed`): data_mesh(), sharded_train_step(mesh), global_batch(...)
-Populations (`population`): one compiled program per λ × T × seed grid
-  paired_grid(lams, temperatures, seeds, beta) -> members
+Populations (`population`): one compiled program per teacher × λ × T × seed grid
+  paired_grid(lams, temperatures, seeds, beta, teachers=1) -> members (G teachers: their
+    targets stacked as 'teacher_logits' (G, n, K); members['teacher'] picks one)
   train_population(model, config, train, members, key, val=None, test=None)
     -> PopulationResult(params, curves, val_accuracy, val_ce, test_logits, test_accuracy)
   = its jitted pieces (member axis M; batches and dropout pure in (member key, step)):
@@ -39,7 +40,7 @@ Loop (`loop`): fit(model, config, train, workdir, key, seed, val, mesh) -> FitRe
   fit_population(model, config, train, members, workdir, key, val=None, test=None)
     -> PopulationResult: train_population in segments of config.checkpoint_every steps
     (stacked states + curves checkpointed per segment, metrics.jsonl, progress/ETA,
-    resume; a finished workdir only re-evaluates).
+    resume; a finished workdir only re-evaluates; on_segment(step, states) hooks in).
 """
 
 from cch_jax.kd.batching import batch_indices, predict

@@ -41,6 +41,13 @@ def test_cch_pair_writes_the_report_keys_and_one_verdict_line(tmp_path, launch):
   for name in ("report.md", "terms.png", "gain_vs_gap.png", "monitor.png"):
     assert (tmp_path / name).stat().st_size > 0, name
   assert "## Teachers, ranked by gap" in (tmp_path / "report.md").read_text()
+  assert {"lam", "temperature", "val_gain", "test_gain"} <= set(report["recommended"])
+  again = launch("--config=configs/cch_pair.py:tiny", workdir=tmp_path)  # all restored
+  assert again.returncode == 0, again.stderr[-3000:]
+  assert "resumed" in again.stderr
+  rerun = _report(tmp_path)
+  for key in ("gap", "kd_gain", "prediction_held", "monitor"):
+    assert rerun[key] == report[key], key
 
 
 def test_cch_blur_ranks_teachers_and_checks_the_predictions(tmp_path, launch):
