@@ -44,7 +44,7 @@ TensorFlow, see `tfds_source`); `make_synthetic` (a Modality-Focusing-Hypothesis
 generator); `stratified_split`; `batches(split, batch_size, seed)`.
 """
 
-from cch_jax.data.api import SOURCES, default_config, load_views
+from cch_jax.data.api import SOURCES, default_config, fused_parts, load_views
 from cch_jax.data.sources import Pool, load_csv_dir, load_digits, load_npz
 from cch_jax.data.splits import MultiViewData, Split, batches, stratified_split
 from cch_jax.data.synthetic import SyntheticViews, make_synthetic
@@ -52,6 +52,6 @@ from cch_jax.data.tfds_source import load_tfds, prepare_command
 from cch_jax.data.transforms import TRANSFORMS, apply_spec, parse_spec, spec_seed, split_view_list
 
 __all__ = ["SOURCES", "TRANSFORMS", "MultiViewData", "Pool", "Split", "SyntheticViews",
-           "apply_spec", "batches", "default_config", "load_csv_dir", "load_digits",
+           "apply_spec", "batches", "default_config", "fused_parts", "load_csv_dir", "load_digits",
            "load_npz", "load_tfds", "load_views", "make_synthetic", "parse_spec",
            "prepare_command", "spec_seed", "split_view_list", "stratified_split"]

@@ -11,6 +11,8 @@ analysis.
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from typing import Any
 
 import jax
@@ -19,6 +21,7 @@ import numpy as np
 
 from cch_jax import data, kd
 from cch_jax.kd.batching import predict_jit
+from cch_jax.utils import report
 
 
 def model_config(encoder: str, **overrides: Any) -> ml_collections.ConfigDict:
@@ -95,6 +98,29 @@ def accuracies(model: kd.Classifier, params: Any, ds: data.MultiViewData, view: 
 
 
 def slug(view: str) -> str:
-  """A directory name for a view spec: 'blur:sigma=1.5' -> 'blur_sigma_1.5'."""
+  """A directory name for a view spec: 'blur:sigma=1.5' -> 'blur_sigma_1.5',
+  'a&b' -> 'a-and-b'."""
+  view = view.replace("&", "-and-")
   return "".join(c if c.isalnum() or c in ".-" else "_" for c in view) or "view"
+
+
+def guard_workdir(workdir: str, spec: dict[str, Any]) -> None:
+  """Refuses to resume a workdir whose checkpoints come from other training settings.
+
+  Writes workdir/run.json with `spec` (everything that decides what the checkpoints
+  hold: data, views, models, training, seeds) on the first run; later runs must match it,
+  so a changed data seed or model never silently resumes from stale encoders.
+  """
+  path = os.path.join(workdir, "run.json")
+  spec = json.loads(json.dumps(report.to_jsonable(spec)))
+  if os.path.exists(path):
+    with open(path) as f:
+      saved = json.load(f)
+    changed = sorted(k for k in set(saved) | set(spec) if saved.get(k) != spec.get(k))
+    if changed:
+      raise ValueError(f"{workdir}: holds a run with other training settings (they differ "
+                       f"in {changed}); use a fresh --workdir, or delete this one")
+  elif jax.process_index() == 0:
+    os.makedirs(workdir, exist_ok=True)
+    report.write_json(path, spec)
 

@@ -101,6 +101,11 @@ def estimator_names(config: ml_collections.ConfigDict) -> tuple[str, ...]:
   return names
 
 
+def estimator_options(config: ml_collections.ConfigDict) -> dict[str, dict[str, Any]]:
+  """analysis.options as plain dicts: {estimator: {option: value}}."""
+  return {k: dict(v) for k, v in config.analysis.options.items()}
+
+
 def members_of(config: ml_collections.ConfigDict, n_teachers: int) -> dict[str, np.ndarray]:
   """The student population: the reference (λ, T) joined to the sweep grid, per teacher."""
   lams = sorted({float(config.kd.lam), *map(float, config.kd.lams)})
@@ -118,22 +123,28 @@ def check_study(config: ml_collections.ConfigDict, ds: data.MultiViewData,
   if ds.student in ds.teacher:
     raise ValueError(f"data.teacher: the student view {ds.student!r} cannot be its own "
                      f"teacher; name a different view (views here: {list(ds.view_names)})")
+  parts = data.fused_parts(ds.student)
+  inside = [t for t in ds.teacher if len(parts) > 1 and t in parts]
+  if inside:
+    raise ValueError(f"data.teacher: {inside} is part of the fused student view "
+                     f"{ds.student!r}; a teacher must be a modality the student lacks")
   if ds.n_classes < 2 or len(np.unique(held.labels)) < 2:
     raise ValueError("data: expected labels with at least two classes")
   a = config.analysis
-  options = {k: dict(v) for k, v in a.options.items()}
+  options = estimator_options(config)
+  pipeline.check_settings(estimator_names(config), a.label_estimator, a.reduce_dim, options)
   need = pipeline.required_samples(estimator_names(config), a.label_estimator, options,
                                    a.n_resamples)
   if held.n < need:
     raise ValueError(
         f"analysis.split: the {a.split!r} rows number {held.n}, but the estimators "
         f"{list(estimator_names(config))} and {a.label_estimator!r} need at least {need}; "
-        "use more "
-        "examples, a larger held-out share (data.split) or smaller estimator batches "
-        "(analysis.options.latent.batch)")
-  if a.monitor and mi.ESTIMATORS[a.monitor_estimator].randomized:
-    raise ValueError(f"analysis.monitor_estimator: expected a deterministic estimator "
-                     f"(e.g. 'ksg'), got {a.monitor_estimator!r}")
+        "use more examples, a larger held-out share (data.split) or smaller estimator "
+        "batches (analysis.options.latent.batch)")
+  monitor = mi.ESTIMATORS[a.monitor_estimator]
+  if a.monitor and (monitor.randomized or monitor.labels):
+    raise ValueError(f"analysis.monitor_estimator: expected a deterministic I(H_t; H_s) "
+                     f"estimator (e.g. 'ksg', 'gaussian'), got {a.monitor_estimator!r}")
   if any(not isinstance(s, int) or s < 0 for s in a.a_priori_steps):
     raise ValueError(f"analysis.a_priori_steps: expected integers >= 0, got "
                      f"{a.a_priori_steps}")
@@ -156,7 +167,7 @@ def analyse(config: ml_collections.ConfigDict, held: data.Split, key: jax.Array,
     terms = pipeline.cch_terms(
         h_t, h_s, held.labels, key, estimators=estimator_names(config),
         label_estimator=a.label_estimator, reduce_dim=a.reduce_dim,
-        n_resamples=a.n_resamples, options={k: dict(v) for k, v in a.options.items()})
+        n_resamples=a.n_resamples, options=estimator_options(config))
     v = pipeline.verdict(terms)
     logging.info("analysis %d/%d, teacher %r: %s -> %s", g + 1, len(views), view,
                  v.reason, v.label)
@@ -170,6 +181,10 @@ def run_study(config: ml_collections.ConfigDict, workdir: str,
   ds = data.load_views(config.data, **({"teacher": ",".join(teachers)} if teachers else {}))
   held = analysis_rows(ds, config.analysis.split)
   check_study(config, ds, held)
+  stages.guard_workdir(workdir, {
+      "data": config.data.to_dict(), "teacher_views": list(ds.teacher),
+      "student_view": ds.student, "teacher": config.teacher.to_dict(),
+      "student": config.student.to_dict(), "kd": config.kd.to_dict(), "seed": config.seed})
   logging.info("data: %s; analysis rows: %d (%s)", ds.summary(), held.n,
                config.analysis.split)
   views, key = ds.teacher, jax.random.key(config.seed)
@@ -242,37 +257,41 @@ def _train_students(config, ds, held, trained, found, members, workdir):
            **{k: np.stack([np.asarray(t[k]) for t in targets]) for k in targets[0]}}
   split = lambda s: {"x": s.views[ds.student], "y": s.labels}
   path = os.path.join(workdir, "monitor.json")
-  monitor = _load_monitor(path)
+  steps = train_config.steps
+  monitor = ({k: v for k, v in _load_monitor(path).items() if int(k) <= steps}
+             if config.analysis.monitor else {})
   watched = _watched_members(config, members, len(ds.teacher))
 
-  def on_segment(step: int, states: kd.KDState) -> None:
-    if not config.analysis.monitor:
-      return
-    record = {}
-    for name, (m, g) in watched.items():
-      params = jax.tree.map(lambda a: a[m], states.params["model"])
-      h_s = pipeline.represent(model, params, held.views[ds.student])
-      record[name] = pipeline.point_gap(
-          found[g]["h_t"], h_s, held.labels, config.analysis.monitor_estimator,
-          config.analysis.label_estimator, config.analysis.reduce_dim,
-          {k: dict(v) for k, v in config.analysis.options.items()})
+  def record(step: int, params: Any) -> None:
+    """The gaps at `step` of the watched members (params leaves (M, ...))."""
+    h_s = {m: pipeline.represent(model, jax.tree.map(lambda a: a[m], params),
+                                 held.views[ds.student])
+           for m in {m for m, _ in watched.values()}}
+    gaps = {name: pipeline.point_gap(
+        found[g]["h_t"], h_s[m], held.labels, config.analysis.monitor_estimator,
+        config.analysis.label_estimator, config.analysis.reduce_dim,
+        estimator_options(config)) for name, (m, g) in watched.items()}
     earlier = [int(k) for k in monitor if int(k) < step]
     previous = monitor[str(max(earlier))] if earlier else {}
-    monitor[str(step)] = record
+    monitor[str(step)] = gaps
     logging.info("monitor step %d: gaps %s", step,
-                 ", ".join(f"{k} {v:+.3f}" for k, v in record.items()))
-    for name, gap in record.items():
-      if name in previous and np.sign(previous[name]) != np.sign(gap):
+                 ", ".join(f"{k} {v:+.3f}" for k, v in gaps.items()))
+    for name, gap in gaps.items():
+      if name in previous and pipeline.sign_flips([0, step], [previous[name], gap]):
         logging.warning("monitor: the gap of %s changed sign at step %d (%+.3f -> %+.3f)",
                         name, step, previous[name], gap)
     if jax.process_index() == 0:
       io.write_json(path, monitor)
 
+  on_segment = ((lambda step, states: record(step, states.params["model"]))
+                if config.analysis.monitor else None)
   result = kd.fit_population(model, train_config, train, members,
                              os.path.join(workdir, "students"),
                              key=jax.random.key(config.seed + 1),
                              val=split(ds.validation), test=split(ds.test),
                              on_segment=on_segment)
+  if config.analysis.monitor and str(steps) not in monitor:  # killed while monitoring
+    record(steps, result.params["model"])
   return result, monitor
 
 

@@ -166,8 +166,11 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
   out += [f"Data: {results['source']}, {results['n_classes']} classes, splits "
           f"{results['n']}. Analysis on {a['n']} held-out rows ({a['split']}), never trained "
           f"on. I(H_t; H_s) by {', '.join(a['estimators'])} (primary: {a['primary']}); "
-          f"I(H_s; Y) by {a['label_estimator']} (ceiling H(Y) = {a['label_entropy']:.3f}); "
-          f"kNN estimators on PCA scores ({a['reduce_dim']} dims). MI in nats, 95% CIs.", "",
+          f"I(H_s; Y) by {a['label_estimator']} (ceiling H(Y) = {a['label_entropy']:.3f}). "
+          f"kNN and Gaussian estimators see PCA scores ({a['reduce_dim']} dims) of H, trained "
+          "ones see H whole; every term is a lower bound in expectation (PCA and encoders "
+          "can only lose information), so the label term may be lower on PCA scores than "
+          "on H. MI in nats, 95% CIs.", "",
           "## Teachers, ranked by gap", ""]
   rows = []
   for t in sorted(results["teachers"], key=lambda t: t["rank"]):
@@ -180,7 +183,7 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
   rows = [(t["teacher_view"], *(f"{_ci(t['gap']['per_estimator'][n])} "
                                 f"({t['verdict_per_estimator'][n]})" for n in names),
            "yes" if t["estimators_disagree"] else "no") for t in results["teachers"]]
-  out += ["", "Gap per estimator (the label term is shared):", "",
+  out += ["", "Gap per I(H_t; H_s) estimator (each minus the same I(H_s; Y)):", "",
           io.markdown_table(("teacher view", *names, "disagree"), rows)]
   if "kd_gain" in results:
     out += _training_sections(results)
@@ -234,7 +237,7 @@ def _training_sections(results: dict[str, Any]) -> list[str]:
          ("Spearman(gap, gain)", spearman),
          ("top-ranked teacher", teachers[ag["top_ranked"]]["teacher_view"]),
          ("best measured teacher", teachers[ag["best"]]["teacher_view"]),
-         ("top-ranked is the best / within its CI",
+         ("top-ranked is the best / the best's mean gain lies in its CI",
           f"{_held(ag['top_ranked_is_best'])} / {_held(ag['top_within_ci_of_best'])}")])]
   mon = results["monitor"]
   if mon["steps"]:

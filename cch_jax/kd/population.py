@@ -125,11 +125,11 @@ def advance_population(config: TrainConfig, train: Batch, states: step_lib.KDSta
 
   Args:
     config: batch size (static); the optimiser lives in `states`.
-    train: {'x' (n, ...), 'y' (n,)[, 'teacher_logits' (n, K), 'teacher_features'
-      (n, d_t)]}, n >= config.batch_size.
+    train: {'x' (n, ...), 'y' (n,)[, 'teacher_logits' (n, K) or (G, n, K),
+      'teacher_features' (n, d_t) or (G, n, d_t)]}, n >= config.batch_size.
     states: `KDState` with leading axis M (from `init_population` or a checkpoint);
       their step counters must equal `start` (checked outside jit).
-    members: as in `init_population` (only 'seed' is used here).
+    members: as in `init_population` ('seed' and 'teacher' are used here).
     key: the base PRNG key given to `init_population`.
     start: the global index of the first step (scalar int).
     n_steps: steps to take (static, >= 1).
@@ -138,7 +138,7 @@ def advance_population(config: TrainConfig, train: Batch, states: step_lib.KDSta
     (states after the steps, curves {'loss', 'ce', 'kl', 'feature', 'accuracy'} each
     (M, n_steps)).
   """
-  members = check_members(members)
+  members = check_members(members, train)
   checks.check_positive_int("n_steps", n_steps)
   if checks.is_concrete(states.step, start) and np.any(np.asarray(states.step) != start):
     raise ValueError(f"states: expected every member at step start = {start}, got steps "
@@ -197,11 +197,10 @@ def _advance_population(config: TrainConfig, train: Batch, states: step_lib.KDSt
 
   def one(state, member_key, teacher):
     _, data_key, dropout_key = member_keys(member_key)
-    data = select_teacher(train, teacher)
 
     def body(state, i):
       idx = batching.batch_indices(data_key, i, n, config.batch_size)
-      return step_lib.train_step(state, batching.take(data, idx),
+      return step_lib.train_step(state, member_batch(train, teacher, idx),
                                  jax.random.fold_in(dropout_key, i))
 
     return jax.lax.scan(body, state, steps)
@@ -209,15 +208,12 @@ def _advance_population(config: TrainConfig, train: Batch, states: step_lib.KDSt
   return jax.vmap(one)(states, keys, teachers)
 
 
-def select_teacher(train: Batch, teacher: Array) -> Batch:
-  """The training dict of one member: teacher `teacher`'s rows of stacked targets
-  ('teacher_logits' (G, n, K) -> (n, K), likewise 'teacher_features'); 2-D targets and
-  dicts without them are returned as they are."""
-  out = dict(train)
-  for k in ("teacher_logits", "teacher_features"):
-    if k in out and out[k].ndim == 3:
-      out[k] = out[k][teacher]
-  return out
+def member_batch(train: Batch, teacher: Array, idx: Array) -> Batch:
+  """Rows `idx` (B,) of the training dict for a member distilling from `teacher`: stacked
+  targets ('teacher_logits' (G, n, K), 'teacher_features' (G, n, d_t)) are gathered at
+  [teacher, idx] (B, ·) in one step, so no member copies a whole teacher's targets."""
+  stacked = lambda k, v: k in ("teacher_logits", "teacher_features") and v.ndim == 3
+  return {k: v[teacher, idx] if stacked(k, v) else v[idx] for k, v in train.items()}
 
 
 @functools.partial(jax.jit, static_argnames=("model", "config"))
@@ -297,8 +293,10 @@ def check_members(members: dict[str, Any], train: Batch | None = None) -> dict[s
     if not np.issubdtype(np.asarray(out[k]).dtype, np.integer):
       raise TypeError(f"members[{k!r}]: expected integers")
   n_teachers = np.inf if train is None else 1
-  if train is not None and "teacher_logits" in train and np.ndim(train["teacher_logits"]) == 3:
-    n_teachers = np.shape(train["teacher_logits"])[0]
+  stacked = [np.shape(v)[0] for k, v in (train or {}).items()
+             if k in ("teacher_logits", "teacher_features") and np.ndim(v) == 3]
+  if stacked:
+    n_teachers = min(stacked)
   teacher = np.asarray(out["teacher"])
   if np.any((teacher < 0) | (teacher >= n_teachers)):
     raise ValueError(f"members['teacher']: expected indices in [0, {n_teachers}) (the "

@@ -11,7 +11,7 @@ held-out value, CI over seeds/splits) and 'latent' (latent MI: KSG on the held-o
 of cross-predictive autoencoders).
 """
 
-from cch_jax.mi.api import estimate
+from cch_jax.mi.api import check_options, estimate
 from cch_jax.mi.base import ESTIMATORS, Estimator, MIEstimate
 from cch_jax.mi.gaussian import canonical_correlations, gaussian_mi
 from cch_jax.mi.ksg import ksg_mi, ksg_pointwise
@@ -21,6 +21,7 @@ from cch_jax.mi.neural import neural_mi
 from cch_jax.mi.probe import probe_label_mi
 from cch_jax.mi import registrations  # noqa: F401  (fills ESTIMATORS)
 
-__all__ = ["ESTIMATORS", "Estimator", "MIEstimate", "canonical_correlations", "estimate",
+__all__ = ["ESTIMATORS", "Estimator", "MIEstimate", "canonical_correlations", "check_options",
+           "estimate",
            "gaussian_mi", "knn_label_mi", "ksg_mi", "ksg_pointwise", "label_entropy",
            "latent_mi", "neural_mi", "probe_label_mi"]

@@ -37,7 +37,7 @@ def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, 
     'warnings'.
   """
   est = base.ESTIMATORS[method]
-  _check_options(method, est, options)
+  check_options(method, options)
   xs = base.as_samples("x", x, allow_constant=est.randomized)
   if est.labels:
     ys = base.as_labels("y", y)
@@ -100,8 +100,9 @@ def _randomized_estimate(method, est, xs, ys, key, options, diagnostics) -> base
   return base.MIEstimate(value, float(low), float(high), method, len(xs), diagnostics)
 
 
-def _check_options(method: str, est: base.Estimator, options: dict[str, Any]) -> None:
-  params = inspect.signature(est.fn).parameters
+def check_options(method: str, options: dict[str, Any]) -> None:
+  """Raises a ValueError naming any option `method` does not take (and the known ones)."""
+  params = inspect.signature(base.ESTIMATORS[method].fn).parameters
   known = [p for p in params if p not in ("x", "y", "labels", "n_classes", "key", "bound")]
   unknown = sorted(set(options) - set(known))
   if unknown:

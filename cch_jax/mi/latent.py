@@ -54,8 +54,8 @@ class CrossAutoencoder(nn.Module):
     return alpha * own + lam * cross
 
 
-def _fit_one(key: Array, x: Array, y: Array, latent: int, width: int, k: int, steps: int,
-             batch: int, eval_every: int, lr: float, alpha: float, lam: float
+def _fit_one(key: Array, x: Array, y: Array, latent: int, width: int, k: int, norm: str,
+             steps: int, batch: int, eval_every: int, lr: float, alpha: float, lam: float
              ) -> tuple[Array, Array]:
   """One seed: split, train with best-validation selection, KSG on held-out latents.
 
@@ -87,13 +87,15 @@ def _fit_one(key: Array, x: Array, y: Array, latent: int, width: int, k: int, st
   best, scores = train_keep_best(step, (params, opt.init(params)),
                                  lambda p: -loss(p, val_idx), steps, eval_every)
   zx, zy = model.apply(best, x[test_idx], y[test_idx], method=CrossAutoencoder.encode)
-  return ksg.ksg_mi(zx, zy, k=k), scores
+  return ksg.ksg_mi(zx, zy, k=k, norm=norm), scores
 
 
 @functools.partial(jax.jit, static_argnames=(
-    "seeds", "latent", "width", "k", "steps", "batch", "eval_every", "lr", "alpha", "lam"))
+    "seeds", "latent", "width", "k", "norm", "steps", "batch", "eval_every", "lr", "alpha",
+    "lam"))
 def latent_mi(x: Array, y: Array, key: Array, seeds: int = 4, latent: int = 8,
-              width: int = 64, k: int = 3, steps: int = 500, batch: int = 256,
+              width: int = 64, k: int = 3, norm: str = "euclidean", steps: int = 500,
+              batch: int = 256,
               eval_every: int = 25, lr: float = 1e-3, alpha: float = 1.0, lam: float = 1.0
               ) -> tuple[Array, Array]:
   """Latent MI per seed, each seed on its own random split.
@@ -103,7 +105,7 @@ def latent_mi(x: Array, y: Array, key: Array, seeds: int = 4, latent: int = 8,
     key: PRNG key; seed s uses fold_in(key, s) for its split, init and batches.
     seeds: independent splits (static).
     latent: latent dimensions per variable; width: hidden units of every MLP (static).
-    k: KSG neighbours on the held-out latents (static).
+    k, norm: KSG neighbours and marginal norm on the held-out latents (static).
     steps, batch, eval_every, lr: Adam steps, batch size, validation period (static).
     alpha, lam: self-reconstruction and cross-prediction weights (static).
 
@@ -113,6 +115,7 @@ def latent_mi(x: Array, y: Array, key: Array, seeds: int = 4, latent: int = 8,
   if steps < eval_every:
     raise ValueError(f"steps: expected at least eval_every = {eval_every}, got {steps}")
   keys = jax.vmap(lambda s: jax.random.fold_in(key, s))(jnp.arange(seeds))
-  fit = functools.partial(_fit_one, x=x, y=y, latent=latent, width=width, k=k, steps=steps,
+  fit = functools.partial(_fit_one, x=x, y=y, latent=latent, width=width, k=k, norm=norm,
+                          steps=steps,
                           batch=batch, eval_every=eval_every, lr=lr, alpha=alpha, lam=lam)
   return jax.vmap(fit)(keys)

@@ -10,20 +10,22 @@ measured outcome of KD beside the prediction. Pure functions on arrays (no disk 
   rows = pipeline.paired_gains(members, test_accuracy)      # KD − baseline per setting
   pipeline.prediction_held(v.label, gain)                   # True / False / None
 
-Pieces: `representations` (represent, check, clean, pca), `terms` (cch_terms, required_samples,
-Term, CCHTerms), `verdict` (verdict, rank_teachers, ci_label), `outcome` (paired_gains,
-recommend, prediction_held, agreement, summary), `monitor` (point_gap, sign_flips).
+Pieces: `representations` (represent, check, clean, pca), `terms` (cch_terms,
+check_settings, required_samples, Term, CCHTerms), `verdict` (verdict, rank_teachers,
+ci_label), `outcome` (paired_gains, find, recommend, prediction_held, agreement, summary),
+`monitor` (point_gap, sign_flips).
 """
 
 from cch_jax.pipeline.monitor import point_gap, sign_flips
 from cch_jax.pipeline.outcome import (agreement, find, paired_gains, prediction_held,
                                       recommend, summary)
 from cch_jax.pipeline.representations import check, clean, pca, represent
-from cch_jax.pipeline.terms import CCHTerms, Term, cch_terms, required_samples
+from cch_jax.pipeline.terms import (CCHTerms, Term, cch_terms, check_settings,
+                                    required_samples)
 from cch_jax.pipeline.verdict import (DISTIL, DO_NOT_DISTIL, UNCERTAIN, Verdict, ci_label,
                                       rank_teachers, verdict)
 
 __all__ = ["CCHTerms", "DISTIL", "DO_NOT_DISTIL", "Term", "UNCERTAIN", "Verdict",
-           "agreement", "cch_terms", "check", "ci_label", "clean", "find", "paired_gains", "pca",
+           "agreement", "cch_terms", "check", "check_settings", "ci_label", "clean", "find", "paired_gains", "pca",
            "point_gap", "prediction_held", "rank_teachers", "recommend", "represent",
            "required_samples", "sign_flips", "summary", "verdict"]

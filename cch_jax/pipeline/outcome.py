@@ -76,20 +76,21 @@ def find(rows: Sequence[Mapping[str, Any]], teacher: int, lam: float, temperatur
 
 def recommend(val_rows: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
   """Per teacher, the (λ, T) with the largest mean paired validation gain; λ = 0 (do not
-  distil) when no setting beats the baseline on validation.
+  distil; its gain over the baseline is 0) when no setting beats the baseline.
 
   Returns:
-    {teacher: {'lam', 'temperature', 'val_gain'}}.
+    {teacher: {'lam', 'temperature', 'val_gain' (of the recommendation),
+     'best_val_gain' (of the sweep's best setting)}}.
   """
   out: dict[int, dict[str, Any]] = {}
   for row in val_rows:
     g = row["gain"]["mean"]
-    if row["teacher"] not in out or g > out[row["teacher"]]["val_gain"]:
+    if row["teacher"] not in out or g > out[row["teacher"]]["best_val_gain"]:
       out[row["teacher"]] = {"lam": row["lam"], "temperature": row["temperature"],
-                             "val_gain": g}
+                             "val_gain": g, "best_val_gain": g}
   for best in out.values():
-    if best["val_gain"] <= 0:
-      best.update(lam=0.0, temperature=1.0)
+    if best["best_val_gain"] <= 0:
+      best.update(lam=0.0, temperature=1.0, val_gain=0.0)
   return out
 
 

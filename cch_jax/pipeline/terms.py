@@ -66,9 +66,6 @@ class CCHTerms:
   primary: str
   warnings: tuple[str, ...] = ()
 
-  def to_dict(self) -> dict[str, Any]:
-    return dataclasses.asdict(self)
-
 
 def required_samples(estimators: Sequence[str], label_estimator: str,
                      options: Mapping[str, Mapping[str, Any]], n_resamples: int) -> int:
@@ -79,6 +76,29 @@ def required_samples(estimators: Sequence[str], label_estimator: str,
     floor = est.min_samples(**dict(options.get(name, {})))
     need = max(need, floor if est.randomized or not n_resamples else 2 * floor + 1)
   return need
+
+
+def check_settings(estimators: Sequence[str], label_estimator: str, reduce_dim: int,
+                   options: Mapping[str, Mapping[str, Any]]) -> None:
+  """Checks the estimator settings of `cch_terms` (cheap; call it before any training).
+
+  Raises:
+    ValueError / KeyError naming the setting: no estimator, an unknown one, a label
+    estimator for I(H_t; H_s) or the reverse, reduce_dim < 0, unknown options.
+  """
+  if not estimators:
+    raise ValueError("estimators: expected at least one I(H_t; H_s) estimator")
+  for name in estimators:
+    if mi.ESTIMATORS[name].labels:
+      raise ValueError(f"estimators: {name!r} is a label estimator; I(H_t; H_s) needs a "
+                       "continuous one (e.g. 'latent', 'ksg', 'gaussian', 'infonce')")
+  if not mi.ESTIMATORS[label_estimator].labels:
+    raise ValueError(f"label_estimator: expected a label estimator ('label_knn', "
+                     f"'label_probe'), got {label_estimator!r}")
+  if not isinstance(reduce_dim, int) or reduce_dim < 0:
+    raise ValueError(f"reduce_dim: expected an integer >= 0, got {reduce_dim!r}")
+  for name in (*estimators, label_estimator):
+    mi.check_options(name, dict(options.get(name, {})))
 
 
 def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
@@ -106,15 +126,7 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
     estimator list or a label estimator used for I(H_t; H_s) (or the reverse).
   """
   options = {k: dict(v) for k, v in (options or {}).items()}
-  if not estimators:
-    raise ValueError("estimators: expected at least one I(H_t; H_s) estimator")
-  for name in estimators:
-    if mi.ESTIMATORS[name].labels:
-      raise ValueError(f"estimators: {name!r} is a label estimator; I(H_t; H_s) needs a "
-                       "continuous one (e.g. 'latent', 'ksg', 'gaussian', 'infonce')")
-  if not mi.ESTIMATORS[label_estimator].labels:
-    raise ValueError(f"label_estimator: expected a label estimator ('label_knn', "
-                     f"'label_probe'), got {label_estimator!r}")
+  check_settings(estimators, label_estimator, reduce_dim, options)
   y = mi.base.as_labels("labels", labels)
   h_t, h_s = representations.check("h_t", h_t), representations.check("h_s", h_s)
   if not len(h_t) == len(h_s) == len(y):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+import numpy as np
 
 from cch_jax.pipeline.terms import CCHTerms
 
@@ -26,9 +26,6 @@ class Verdict:
   reason: str
   per_estimator: dict[str, str]
   disagreement: bool
-
-  def to_dict(self) -> dict[str, Any]:
-    return dataclasses.asdict(self)
 
 
 def ci_label(ci_low: float, ci_high: float) -> str:
@@ -53,7 +50,9 @@ def verdict(terms: CCHTerms) -> Verdict:
   if head != UNCERTAIN and disagreement:
     return Verdict(UNCERTAIN, f"{terms.primary} {shown} says '{head}', but the estimators "
                    f"disagree on the gap's sign ({values})", per, True)
-  if head == UNCERTAIN:
+  if head == UNCERTAIN and not np.isfinite([g["ci_low"], g["ci_high"]]).all():
+    reason = f"{terms.primary} gap {g['value']:+.3f} nats has no CI (too few halves or seeds)"
+  elif head == UNCERTAIN:
     reason = f"{terms.primary} {shown} covers 0"
   else:
     side = "above" if head == DISTIL else "below"

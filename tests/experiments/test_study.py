@@ -98,6 +98,7 @@ def _npz(path, n=300, classes=3):
 @pytest.mark.parametrize("overrides, error, match", [
     ({"teacher": "a", "student": "a"}, ValueError, "the student view 'a' cannot be its own"),
     ({"teacher": "a", "student": "c"}, ValueError, "no view named 'c'.*available views: a, b"),
+    ({"teacher": "a", "student": "a&b"}, ValueError, r"\['a'\] is part of the fused student"),
     ({"teacher": "a", "student": "b", "max_examples": 120}, ValueError,
      "analysis.split: the 'validation\\+test' rows number 48, but .* need at least 192"),
 ])

@@ -49,8 +49,10 @@ def test_paired_gains_over_several_teachers_and_the_recommendation():
   rows = pipeline.paired_gains(members, acc)
   assert [(r["teacher"], r["temperature"]) for r in rows] == [(0, 1), (0, 4), (1, 1), (1, 4)]
   rec = pipeline.recommend(rows)
-  assert rec[0] == {"lam": 0.5, "temperature": 4.0, "val_gain": pytest.approx(0.21)}
+  assert rec[0] == {"lam": 0.5, "temperature": 4.0, "val_gain": pytest.approx(0.21),
+                    "best_val_gain": pytest.approx(0.21)}
   assert rec[1]["lam"] == 0.0  # no setting beats the baseline: do not distil
+  assert rec[1]["val_gain"] == 0.0 and rec[1]["best_val_gain"] == pytest.approx(-0.055)
   assert pipeline.find(rows, 1, 0.5, 4.0)["gain"]["mean"] == pytest.approx(-0.055)
 
 
