@@ -139,7 +139,7 @@ def _train_one(key: Array, x: Array, y: Array, bound: str, steps: int, batch: in
 
 @functools.partial(jax.jit, static_argnames=("bound", "seeds", "steps", "batch", "width",
                                              "lr", "ema", "clip", "eval_every"))
-def neural_mi(x: Array, y: Array, key: Array, bound: str = "smile", seeds: int = 4,
+def neural_mi(x: Array, y: Array, key: Array, bound: str = "smile", seeds: int = 2,
               steps: int = 300, batch: int = 512, width: int = 32, lr: float = 3e-3,
               ema: float = 0.99, clip: float = 5.0, eval_every: int = 25
               ) -> tuple[Array, Array]:
