@@ -4,9 +4,10 @@ report.json keys: for the top-ranked teacher (the only one in a pair run) at top
 `teacher_view`, `i_teacher_student`, `i_student_label`, `gap` (each {'value', 'ci_low',
 'ci_high', 'per_estimator'}), `verdict`, `reason`, and when training ran `student_baseline`,
 `student_kd`, `kd_gain` ({'mean', 'std', 'se', 'ci_low', 'ci_high', 'per_seed'}),
-`prediction_held`, `recommended` ({'lam', 'temperature', 'val_gain', 'test_gain'}); `teachers` (the same per teacher, plus accuracy, rank, recommended λ/T
-and the sweep), `ranking`, `agreement` (several teachers), `monitor`, `a_priori`,
-`analysis`, `config`, `metadata`.
+`prediction_held`, `recommended` ({'lam', 'temperature', 'val_gain', 'best_val_gain',
+'test_gain'}); `teachers` (the same per teacher, plus accuracy, rank and the sweep),
+`ranking`, `agreement` (several teachers), `monitor`, `a_priori`, `kd_reference`, `members`,
+`member_test_accuracy`, `seconds` (per stage), `analysis`, `config`, `metadata`.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from cch_jax.pipeline.terms import (CCHTerms, Term, cch_terms, check_settings,
 from cch_jax.pipeline.verdict import (DISTIL, DO_NOT_DISTIL, UNCERTAIN, Verdict, ci_label,
                                       rank_teachers, verdict)
 
-__all__ = ["CCHTerms", "DISTIL", "DO_NOT_DISTIL", "Term", "UNCERTAIN", "Verdict",
-           "agreement", "cch_terms", "check", "check_settings", "ci_label", "clean", "find", "paired_gains", "pca",
-           "point_gap", "prediction_held", "rank_teachers", "recommend", "represent",
+__all__ = ["CCHTerms", "DISTIL", "DO_NOT_DISTIL", "Term", "UNCERTAIN", "Verdict", "agreement",
+           "cch_terms", "check", "check_settings", "ci_label", "clean", "find", "paired_gains",
+           "pca", "point_gap", "prediction_held", "rank_teachers", "recommend", "represent",
            "required_samples", "sign_flips", "summary", "verdict"]
