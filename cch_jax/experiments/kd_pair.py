@@ -22,7 +22,7 @@ import numpy as np
 from absl import logging
 
 from cch_jax import data, kd, pipeline
-from cch_jax.experiments import stages
+from cch_jax.experiments import stages, study_plots
 from cch_jax.experiments.registry import EXPERIMENTS
 from cch_jax.utils import report as io
 
@@ -119,10 +119,7 @@ def _plot(members: dict[str, np.ndarray], accuracy: np.ndarray, path: str) -> No
   ax.set_ylabel("student test accuracy")
   ax.set_title("Students: baseline vs KD (paired by seed)")
   ax.legend(fontsize=8)
-  fig.tight_layout()
-  fig.savefig(path + ".tmp.png", dpi=120)
-  plt.close(fig)
-  os.replace(path + ".tmp.png", path)
+  study_plots.save_figure(fig, os.path.dirname(path), os.path.basename(path))
 
 
 EXPERIMENTS.register("kd_pair")(run)

@@ -18,21 +18,22 @@ COLOURS = {"distil": "tab:green", "do not distil": "tab:red", "uncertain": "tab:
 def draw(results: dict[str, Any], workdir: str) -> list[str]:
   """Draws every plot that applies; returns their file names."""
   names = ["terms.png"]
-  _save(_terms(results), workdir, "terms.png")
+  save_figure(_terms(results), workdir, "terms.png")
   if "kd_gain" in results:
     names.append("gain_vs_gap.png")
-    _save(_gain_vs_gap(results), workdir, "gain_vs_gap.png")
+    save_figure(_gain_vs_gap(results), workdir, "gain_vs_gap.png")
     if results["monitor"]["steps"]:
       names.append("monitor.png")
-      _save(_monitor(results), workdir, "monitor.png")
+      save_figure(_monitor(results), workdir, "monitor.png")
     sweep = results["teachers"][0]["sweep"]
     if len({s["lam"] for s in sweep}) > 1 and len({s["temperature"] for s in sweep}) > 1:
       names.append("sweep.png")
-      _save(_sweep(results), workdir, "sweep.png")
+      save_figure(_sweep(results), workdir, "sweep.png")
   return names
 
 
-def _save(fig: plt.Figure, workdir: str, name: str) -> None:
+def save_figure(fig: plt.Figure, workdir: str, name: str) -> None:
+  """Writes fig to workdir/name whole (temporary file, then rename) and closes it."""
   path = os.path.join(workdir, name)
   fig.tight_layout()
   fig.savefig(path + ".tmp.png", dpi=120)
