@@ -22,29 +22,45 @@ PyTree = Any
 
 
 def check_data(name: str, data: Any, batch_size: int | None = None) -> int:
-  """Checks a data dict at the public edge and returns its row count n.
+  """Checks a data dict at the public edge and returns its row count n (per split).
 
   Expects 'x' (n, ...) and integer 'y' (n,), and if present 'teacher_logits' (n, K),
-  'teacher_features' (n, d_t) (or G stacked teachers' (G, n, ·)); with `batch_size`, n >= batch_size. Skipped (returns
-  -1) inside jit/vmap.
+  'teacher_features' (n, d_t) (or G stacked teachers' (G, n, ·)). S equal-sized splits
+  stacked on a leading axis ('y' (S, n), 'x' (S, n, ...), targets (S, n, ·) or
+  (S, G, n, ·)) are accepted too (see `split_axes`). With `batch_size`, n >= batch_size.
+  Skipped (returns -1) inside jit/vmap.
   """
   if not isinstance(data, dict) or "x" not in data or "y" not in data:
     raise ValueError(f"{name}: expected a dict with 'x' and 'y', got "
                      f"{sorted(data) if isinstance(data, dict) else type(data).__name__}")
   if not checks.is_concrete(data):
     return -1
-  n = np.shape(data["x"])[0] if np.ndim(data["x"]) else 0
-  y = checks.check_array(f"{name}['y']", data["y"], shape=(n,))
+  if np.ndim(data["y"]) not in (1, 2):
+    raise ValueError(f"{name}['y']: expected shape (n,) or, for S stacked splits, (S, n); "
+                     f"got {np.shape(data['y'])}")
+  lead = np.shape(data["y"])[:-1]  # () or (S,)
+  x_shape = np.shape(data["x"])
+  if len(x_shape) <= len(lead) or x_shape[:len(lead)] != lead:
+    raise ValueError(f"{name}['x']: expected shape {lead + (np.shape(data['y'])[-1],)} + "
+                     f"the input shape, got {x_shape}")
+  n = x_shape[len(lead)]
+  y = checks.check_array(f"{name}['y']", data["y"], shape=lead + (n,))
   if not np.issubdtype(y.dtype, np.integer):
     raise TypeError(f"{name}['y']: expected integer class labels, got {y.dtype}")
-  checks.check_array(f"{name}['x']", data["x"], shape=(n,) + (None,) * (np.ndim(data["x"]) - 1))
+  checks.check_array(f"{name}['x']", data["x"])
   for k in ("teacher_logits", "teacher_features"):
-    if k in data:  # one teacher (n, ·) or G stacked teachers (G, n, ·)
-      shape = (n, None) if np.ndim(data[k]) != 3 else (None, n, None)
+    if k in data:  # one teacher (..., n, ·) or G stacked teachers (..., G, n, ·)
+      stacked = np.ndim(data[k]) == len(lead) + 3
+      shape = lead + ((None,) if stacked else ()) + (n, None)
       checks.check_array(f"{name}['{k}']", data[k], shape=shape)
   if batch_size is not None and n < batch_size:
     raise ValueError(f"{name}: expected at least batch_size = {batch_size} rows, got {n}")
   return n
+
+
+def split_axes(data: Any) -> int:
+  """1 if `data` stacks S splits on a leading axis ('y' (S, n)), else 0 ('y' (n,))."""
+  return int(np.ndim(data["y"]) == 2)
 
 
 def batch_indices(key: Array, step: Array | int, n: int, batch_size: int) -> Array:

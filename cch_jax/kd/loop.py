@@ -158,7 +158,7 @@ def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, An
     train: {'x' (n, ...), 'y' (n,)[, 'teacher_logits' (n, K) or (G, n, K),
       'teacher_features' (n, d_t) or (G, n, d_t)]} (host or device arrays).
     members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) and optional
-      'teacher' (M,) ints} (extra keys ignored); checked against workdir/members.json
+      'teacher', 'split' (M,) ints} (extra keys ignored); checked against workdir/members.json
       when resuming.
     workdir: directory for checkpoints/, metrics.jsonl and members.json (created).
     key: base PRNG key; member m uses fold_in(key, seed[m]).
@@ -222,7 +222,7 @@ def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, An
     manager.wait_until_finished()
   finally:
     manager.close()
-  evaluation = pop.evaluate_population(model, config, states, val, test)
+  evaluation = pop.evaluate_population(model, config, states, val, test, members)
   return pop.PopulationResult(states.params, {k: jnp.asarray(v) for k, v in curves.items()},
                               *evaluation)
 

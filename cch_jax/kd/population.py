@@ -6,7 +6,8 @@ init + `lax.scan` over steps, with batches drawn by index from device-resident a
 
 Member m uses fold_in(key, seed[m]) for its initialisation, batch order and dropout, so
 members with the same seed (a λ = 0 baseline and its KD twins) start from the same
-parameters and see the same batches: their differences are paired.
+parameters and see the same batches: their differences are paired. Repeated data splits
+stack on a leading axis of the data ('y' (S, n)); members['split'] picks each member's.
 
 `train_population` is one program composed of three jitted pieces, which
 `loop.fit_population` runs in checkpointed segments with the same results:
@@ -56,30 +57,33 @@ class PopulationResult(NamedTuple):
 
 
 def paired_grid(lams: Iterable[float], temperatures: Iterable[float],
-                seeds: Iterable[int], beta: float = 0.0, teachers: int = 1
-                ) -> dict[str, np.ndarray]:
-  """Members for a paired teacher × λ × T × seed study: per seed one baseline (λ=0, T=1,
-  β=0), then every (teacher, λ, T) with feature weight β.
+                seeds: Iterable[int], beta: float = 0.0, teachers: int = 1,
+                splits: int = 1) -> dict[str, np.ndarray]:
+  """Members for a paired split × seed × teacher × λ × T study: per (split, seed) one
+  baseline (λ=0, T=1, β=0), then every (teacher, λ, T) with feature weight β.
 
   Args:
     lams, temperatures, seeds: the grid. beta: feature weight of the KD members.
     teachers: G, the number of teachers stacked in the training dict (see
       `train_population`); the baseline of a seed is shared by all of them.
+    splits: S, the data splits stacked in the training dict (1: an unstacked dict).
 
   Returns:
-    {'lam', 'temperature', 'beta' (M,) float32, 'seed', 'teacher' (M,) int32,
-     'baseline' (M,) bool}, M = seeds · (1 + G · λs · Ts).
+    {'lam', 'temperature', 'beta' (M,) float32, 'seed', 'teacher', 'split' (M,) int32,
+     'baseline' (M,) bool}, M = S · seeds · (1 + G · λs · Ts).
   """
   rows = []
-  lams, temperatures = tuple(lams), tuple(temperatures)
-  for seed in seeds:
-    rows.append((0.0, 1.0, 0.0, seed, 0, True))
-    rows += [(lam, t, beta, seed, g, False) for g in range(teachers) for lam in lams
-             for t in temperatures]
-  lam, temp, b, seed, teacher, base = zip(*rows)
+  lams, temperatures, seeds = tuple(lams), tuple(temperatures), tuple(seeds)
+  for split in range(splits):
+    for seed in seeds:
+      rows.append((0.0, 1.0, 0.0, seed, 0, split, True))
+      rows += [(lam, t, beta, seed, g, split, False) for g in range(teachers)
+               for lam in lams for t in temperatures]
+  lam, temp, b, seed, teacher, split, base = zip(*rows)
   return {"lam": np.asarray(lam, np.float32), "temperature": np.asarray(temp, np.float32),
           "beta": np.asarray(b, np.float32), "seed": np.asarray(seed, np.int32),
-          "teacher": np.asarray(teacher, np.int32), "baseline": np.asarray(base, bool)}
+          "teacher": np.asarray(teacher, np.int32), "split": np.asarray(split, np.int32),
+          "baseline": np.asarray(base, bool)}
 
 
 def member_keys(key: Array) -> tuple[Array, Array, Array]:
@@ -109,7 +113,8 @@ def init_population(model: nn.Module, config: TrainConfig, train: Batch,
   """
   batching.check_data("train", train)
   members = check_members(members, train)
-  return _init_population(model, config, train["x"][:1], _feature_dim(train), members, key)
+  return _init_population(model, config, _x_example(train), _feature_dim(train), members,
+                          key)
 
 
 def advance_population(config: TrainConfig, train: Batch, states: step_lib.KDState,
@@ -144,11 +149,13 @@ def advance_population(config: TrainConfig, train: Batch, states: step_lib.KDSta
     raise ValueError(f"states: expected every member at step start = {start}, got steps "
                      f"{np.unique(np.asarray(states.step)).tolist()}")
   return _advance_population(config, train, states, population_keys(members, key),
-                             members["teacher"], jnp.asarray(start, jnp.int32), n_steps)
+                             members["teacher"], members["split"],
+                             jnp.asarray(start, jnp.int32), n_steps)
 
 
 def evaluate_population(model: nn.Module, config: TrainConfig, states: step_lib.KDState,
-                        val: Batch | None = None, test: Batch | None = None
+                        val: Batch | None = None, test: Batch | None = None,
+                        members: dict[str, Any] | None = None
                         ) -> tuple[Array, Array, Array | None, Array | None]:
   """Scores every member's model params (jitted; inference in config.eval_batch_size rows).
 
@@ -156,20 +163,32 @@ def evaluate_population(model: nn.Module, config: TrainConfig, states: step_lib.
     model: the members' `Classifier` (static).
     config: eval batch size (static).
     states: `KDState` with leading axis M (only its params['model'] are used).
-    val: optional {'x', 'y'}; test: optional {'x', 'y'}.
+    val: optional {'x', 'y'}; test: optional {'x', 'y'}; with S stacked splits ('y'
+      (S, n)) member m is scored on split members['split'][m].
+    members: needed for stacked splits (its 'split' (M,)).
 
   Returns:
     (val_accuracy (M,), val_ce (M,) (NaN without `val`), test_logits (M, n_test, K) or
     None, test_accuracy (M,) or None).
   """
+  splits = None
   for name, data in (("val", val), ("test", test)):
     if data is not None:
       batching.check_data(name, data)
-  return _evaluate_population(model, config, states.params["model"], val, test)
+      if batching.split_axes(data):
+        if members is None:
+          raise ValueError(f"{name}: stacked splits need `members` (their 'split' index)")
+        splits = check_members(members, data)["split"]
+  return _evaluate_population(model, config, states.params["model"], val, test, splits)
 
 
 def _feature_dim(train: Batch) -> int | None:
   return train["teacher_features"].shape[-1] if "teacher_features" in train else None
+
+
+def _x_example(train: Batch) -> Array:
+  """One input row (1, ...), from the first split when splits are stacked."""
+  return train["x"][(0,) * batching.split_axes(train)][:1]
 
 
 @functools.partial(jax.jit, static_argnames=("model", "config", "feature_dim"))
@@ -190,49 +209,70 @@ def _init_population(model: nn.Module, config: TrainConfig, x_example: Array,
 
 @functools.partial(jax.jit, static_argnames=("config", "n_steps"))
 def _advance_population(config: TrainConfig, train: Batch, states: step_lib.KDState,
-                        keys: Array, teachers: Array, start: Array, n_steps: int
-                        ) -> tuple[step_lib.KDState, dict[str, Array]]:
-  n = train["x"].shape[0]
+                        keys: Array, teachers: Array, splits: Array, start: Array,
+                        n_steps: int) -> tuple[step_lib.KDState, dict[str, Array]]:
+  n = train["y"].shape[-1]
   steps = start + jnp.arange(n_steps, dtype=jnp.int32)
 
-  def one(state, member_key, teacher):
+  def one(state, member_key, teacher, split):
     _, data_key, dropout_key = member_keys(member_key)
 
     def body(state, i):
       idx = batching.batch_indices(data_key, i, n, config.batch_size)
-      return step_lib.train_step(state, member_batch(train, teacher, idx),
+      return step_lib.train_step(state, member_batch(train, teacher, split, idx),
                                  jax.random.fold_in(dropout_key, i))
 
     return jax.lax.scan(body, state, steps)
 
-  return jax.vmap(one)(states, keys, teachers)
+  return jax.vmap(one)(states, keys, teachers, splits)
 
 
-def member_batch(train: Batch, teacher: Array, idx: Array) -> Batch:
-  """Rows `idx` (B,) of the training dict for a member distilling from `teacher`: stacked
-  targets ('teacher_logits' (G, n, K), 'teacher_features' (G, n, d_t)) are gathered at
-  [teacher, idx] (B, ·) in one step, so no member copies a whole teacher's targets."""
-  stacked = lambda k, v: k in ("teacher_logits", "teacher_features") and v.ndim == 3
-  return {k: v[teacher, idx] if stacked(k, v) else v[idx] for k, v in train.items()}
+def member_batch(train: Batch, teacher: Array, split: Array, idx: Array) -> Batch:
+  """Rows `idx` (B,) of the training dict for a member on `split` distilling from
+  `teacher`. Stacked splits ('y' (S, n)) are indexed at [split, ...]; stacked teachers'
+  targets ('teacher_logits' (·, G, n, K), 'teacher_features' (·, G, n, d_t)) at
+  [..., teacher, idx]: one gather of (B, ·) rows, so no member copies a whole split or a
+  whole teacher's targets."""
+  lead = (split,) * batching.split_axes(train)
+  stacked = lambda k, v: (k in ("teacher_logits", "teacher_features")
+                          and v.ndim == len(lead) + 3)
+  return {k: v[(*lead, teacher, idx)] if stacked(k, v) else v[(*lead, idx)]
+          for k, v in train.items()}
 
 
 @functools.partial(jax.jit, static_argnames=("model", "config"))
 def _evaluate_population(model: nn.Module, config: TrainConfig, params: Any,
-                         val: Batch | None, test: Batch | None
+                         val: Batch | None, test: Batch | None, splits: Array | None = None
                          ) -> tuple[Array, Array, Array | None, Array | None]:
   m = jax.tree.leaves(params)[0].shape[0]
-  logits = lambda p, x: batching.apply_in_batches(
-      lambda xb: model.apply({"params": p}, xb), x, config.eval_batch_size)
   val_acc = val_ce = jnp.full((m,), jnp.nan, jnp.float32)
   test_logits = test_acc = None
   if val is not None:
-    val_logits = jax.vmap(logits, (0, None))(params, val["x"])
-    val_acc = jax.vmap(_accuracy, (0, None))(val_logits, val["y"])
-    val_ce = jnp.mean(jax.vmap(losses.cross_entropy, (0, None))(val_logits, val["y"]), -1)
+    val_logits, val_y = _member_logits(model, config, params, val, splits)
+    val_acc = jax.vmap(_accuracy)(val_logits, val_y)
+    val_ce = jnp.mean(jax.vmap(losses.cross_entropy)(val_logits, val_y), -1)
   if test is not None:
-    test_logits = jax.vmap(logits, (0, None))(params, test["x"])
-    test_acc = jax.vmap(_accuracy, (0, None))(test_logits, test["y"])
+    test_logits, test_y = _member_logits(model, config, params, test, splits)
+    test_acc = jax.vmap(_accuracy)(test_logits, test_y)
   return val_acc, val_ce, test_logits, test_acc
+
+
+def _member_logits(model: nn.Module, config: TrainConfig, params: Any, data: Batch,
+                   splits: Array | None) -> tuple[Array, Array]:
+  """Each member's logits (M, n, K) and labels (M, n) on its own split of `data`.
+
+  Stacked splits are scored whole and the member's rows kept: S times the (cheap)
+  inference, but no (M, n, ...) copy of the inputs."""
+  logits = lambda p, x: batching.apply_in_batches(
+      lambda xb: model.apply({"params": p}, xb), x, config.eval_batch_size)
+  m = jax.tree.leaves(params)[0].shape[0]
+  if not batching.split_axes(data):
+    return (jax.vmap(logits, (0, None))(params, data["x"]),
+            jnp.broadcast_to(data["y"], (m,) + data["y"].shape))
+  s, n = data["y"].shape
+  flat = jax.vmap(logits, (0, None))(params, data["x"].reshape((s * n,) + data["x"].shape[2:]))
+  own = flat.reshape((m, s, n, -1))[jnp.arange(m), splits]
+  return own, data["y"][splits]
 
 
 def _accuracy(logits: Array, labels: Array) -> Array:
@@ -254,12 +294,15 @@ def train_population(model: nn.Module, config: TrainConfig, train: Batch,
     train: {'x' (n, ...), 'y' (n,)} and for KD 'teacher_logits' (n, K) and optionally
       'teacher_features' (n, d_t) (adds the β-weighted projected-feature term); several
       teachers stack their targets, (G, n, K) and (G, n, d_t), and member m distils from
-      teacher members['teacher'][m].
+      teacher members['teacher'][m]. S equal-sized splits may be stacked on a leading
+      axis of every entry ('y' (S, n), 'x' (S, n, ...), targets (S, G, n, ·)): member m
+      trains on split members['split'][m] (repeated splits in one program).
     members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) ints, optional
-      'teacher' (M,) ints in [0, G)} (extra keys, e.g. 'baseline' from `paired_grid`, are
-      ignored).
+      'teacher' (M,) ints in [0, G), 'split' (M,) ints in [0, S)} (extra keys, e.g.
+      'baseline' from `paired_grid`, are ignored).
     key: base PRNG key; member m uses fold_in(key, seed[m]).
-    val: optional {'x', 'y'} scored at the end (accuracy, mean CE).
+    val: optional {'x', 'y'} scored at the end (accuracy, mean CE); stacked like `train`
+      when it stacks splits.
     test: optional {'x', 'y'}: the result carries test logits and accuracy.
 
   Returns:
@@ -269,18 +312,21 @@ def train_population(model: nn.Module, config: TrainConfig, train: Batch,
   for name, data in (("val", val), ("test", test)):
     if data is not None:
       batching.check_data(name, data)
+      check_members(members, data)
   members = check_members(members, train)
   return _population(model, config, train, members, key, val, test)
 
 
 def check_members(members: dict[str, Any], train: Batch | None = None) -> dict[str, Array]:
-  """The 'lam', 'temperature', 'beta', 'seed' and 'teacher' (default all 0) arrays of
-  `members`, checked (with `train`: teacher indices against its stacked targets)."""
+  """The 'lam', 'temperature', 'beta', 'seed', 'teacher' and 'split' (both default 0)
+  arrays of `members`, checked (with `train`: teacher and split indices against its
+  stacked targets and splits)."""
   missing = {"lam", "temperature", "beta", "seed"} - set(members)
   if missing:
     raise ValueError(f"members: missing {sorted(missing)}")
   out = {k: members[k] for k in ("lam", "temperature", "beta", "seed")}
-  out["teacher"] = members.get("teacher", jnp.zeros(jnp.shape(out["seed"]), jnp.int32))
+  for k in ("teacher", "split"):
+    out[k] = members.get(k, jnp.zeros(jnp.shape(out["seed"]), jnp.int32))
   if not checks.is_concrete(out):
     return out
   sizes = {k: np.shape(v) for k, v in out.items()}
@@ -289,12 +335,18 @@ def check_members(members: dict[str, Any], train: Batch | None = None) -> dict[s
   lam, temp, beta = (np.asarray(out[k]) for k in ("lam", "temperature", "beta"))
   if np.any((lam < 0) | (lam > 1)) or np.any(temp <= 0) or np.any(beta < 0):
     raise ValueError("members: expected lam in [0, 1], temperature > 0, beta >= 0")
-  for k in ("seed", "teacher"):
+  for k in ("seed", "teacher", "split"):
     if not np.issubdtype(np.asarray(out[k]).dtype, np.integer):
       raise TypeError(f"members[{k!r}]: expected integers")
+  lead = batching.split_axes(train) if train is not None else 0
+  n_splits = np.inf if train is None else (np.shape(train["y"])[0] if lead else 1)
+  split = np.asarray(out["split"])
+  if np.any((split < 0) | (split >= n_splits)):
+    raise ValueError(f"members['split']: expected indices in [0, {n_splits}) (the splits "
+                     f"stacked in the data's 'y' (S, n)), got {np.unique(split)}")
   n_teachers = np.inf if train is None else 1
-  stacked = [np.shape(v)[0] for k, v in (train or {}).items()
-             if k in ("teacher_logits", "teacher_features") and np.ndim(v) == 3]
+  stacked = [np.shape(v)[lead] for k, v in (train or {}).items()
+             if k in ("teacher_logits", "teacher_features") and np.ndim(v) == lead + 3]
   if stacked:
     n_teachers = min(stacked)
   teacher = np.asarray(out["teacher"])
@@ -308,14 +360,14 @@ def check_members(members: dict[str, Any], train: Batch | None = None) -> dict[s
 def _population(model: nn.Module, config: TrainConfig, train: Batch,
                 members: dict[str, Array], key: Array, val: Batch | None,
                 test: Batch | None) -> PopulationResult:
-  states = _init_population(model, config, train["x"][:1], _feature_dim(train), members,
-                            key)
+  states = _init_population(model, config, _x_example(train), _feature_dim(train),
+                            members, key)
   states, curves = _advance_population(config, train, states, population_keys(members, key),
-                                       members["teacher"], jnp.zeros((), jnp.int32),
-                                       config.steps)
+                                       members["teacher"], members["split"],
+                                       jnp.zeros((), jnp.int32), config.steps)
   return PopulationResult(states.params, curves,
                           *_evaluate_population(model, config, states.params["model"], val,
-                                                test))
+                                                test, members["split"]))
 
 
 def train_teacher(model: nn.Module, config: TrainConfig, train: Batch, key: Array,

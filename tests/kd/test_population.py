@@ -120,3 +120,32 @@ def test_input_checks_at_the_public_edge(kd_task):
     kd.train_population(model, CONFIG, {k: v[:8] for k, v in train.items()}, members, key)
   with pytest.raises(TypeError, match="integer class labels"):
     kd.train_population(model, CONFIG, dict(train, y=train["y"] * 1.0), members, key)
+
+
+def test_stacked_splits_each_member_trains_on_its_own(kd_task):
+  """A population over S = 2 stacked splits equals, member for member, the population of
+  each split alone (same key), and scores each member on its own split's test rows."""
+  model, train = kd_task
+  rng = np.random.default_rng(2)
+  parts = [{k: v[:80] for k, v in train.items()},
+           {k: v[80:][rng.permutation(80)] for k, v in train.items()}]
+  stacked = {k: np.stack([p[k] for p in parts]) for k in train}
+  test = {"x": stacked["x"][:, :40], "y": stacked["y"][:, :40]}
+  grid = kd.paired_grid(lams=(0.6,), temperatures=(2.0,), seeds=(0, 1), beta=0.1, splits=2)
+  np.testing.assert_array_equal(grid["split"], [0] * 4 + [1] * 4)
+  key = jax.random.key(7)
+  out = kd.train_population(model, CONFIG, stacked, grid, key, val=test, test=test)
+  single = kd.paired_grid(lams=(0.6,), temperatures=(2.0,), seeds=(0, 1), beta=0.1)
+  for s, part in enumerate(parts):
+    ref = kd.train_population(model, CONFIG, part, single, key,
+                              test={"x": part["x"][:40], "y": part["y"][:40]})
+    pick = np.flatnonzero(grid["split"] == s)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a[pick], b, rtol=1e-5, atol=1e-6),
+                 out.params, ref.params)
+    np.testing.assert_allclose(out.test_accuracy[pick], ref.test_accuracy, atol=1e-6)
+    np.testing.assert_allclose(out.test_logits[pick], ref.test_logits, rtol=1e-4, atol=1e-5)
+  np.testing.assert_allclose(out.val_accuracy, out.test_accuracy)
+  with pytest.raises(ValueError, match=r"members\['split'\]: expected indices in \[0, 2\)"):
+    kd.train_population(model, CONFIG, stacked, dict(grid, split=grid["split"] * 2), key)
+  with pytest.raises(ValueError, match=r"train\['y'\]: expected shape \(2, 80\)"):
+    kd.train_population(model, CONFIG, dict(stacked, y=stacked["y"][:, :70]), grid, key)
