@@ -33,7 +33,8 @@ def default_config() -> ml_collections.ConfigDict:
       comma-separated list gives several teacher views (teacher selection).
     student: one view name or transform spec.
     split: (train, validation, test) fractions; seed: seeds the subsample, the split and
-      the transforms.
+      the transforms; split_seed: seeds the split alone when >= 0 (repeated splits of the
+      same views; -1 = seed).
     standardize: standardise vector views with train statistics; standardize_images:
       the same (per channel) for image views, which otherwise stay in [0, 1].
     max_examples: a seeded random subset of the source before splitting (0 = all).
@@ -49,6 +50,7 @@ def default_config() -> ml_collections.ConfigDict:
   config.student = "mnistm"
   config.split = (0.6, 0.2, 0.2)
   config.seed = 0
+  config.split_seed = -1
   config.standardize = True
   config.standardize_images = False
   config.max_examples = 0
@@ -135,7 +137,8 @@ def load_views(config: ml_collections.ConfigDict | Mapping[str, Any] | None = No
       teacher="a", student="b")`.
 
   Returns:
-    MultiViewData; the splits depend only on (source, labels, split, seed, max_examples),
+    MultiViewData; the splits depend only on (source, labels, split, seed, split_seed,
+    max_examples),
     not on the chosen views, so runs over different teacher views share their splits.
 
   Raises:
@@ -146,6 +149,11 @@ def load_views(config: ml_collections.ConfigDict | Mapping[str, Any] | None = No
   seed = cfg["seed"]
   if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
     raise ValueError(f"data.seed: expected an integer >= 0, got {seed!r}")
+  split_seed = cfg["split_seed"]
+  if isinstance(split_seed, bool) or not isinstance(split_seed, (int, np.integer)) \
+      or split_seed < -1:
+    raise ValueError(f"data.split_seed: expected an integer >= 0 or -1 (use data.seed), "
+                     f"got {split_seed!r}")
   teacher, student = _roles(cfg)
   wanted = tuple(dict.fromkeys(teacher + (student,)))
   parts = tuple(dict.fromkeys(p for view in wanted for p in fused_parts(view)))
@@ -162,7 +170,8 @@ def load_views(config: ml_collections.ConfigDict | Mapping[str, Any] | None = No
     pool = sources.subsample(pool, cfg["max_examples"], seed)
     base = {view: pool.views[view] for view in parts}
   views = {view: _fuse(view, [base[p] for p in fused_parts(view)]) for view in wanted}
-  rows_per_split = splits.stratified_split(pool.labels, fractions, seed, pool.classes)
+  rows_per_split = splits.stratified_split(
+      pool.labels, fractions, seed if split_seed < 0 else split_seed, pool.classes)
   held = {part: splits.Split({k: v[rows] for k, v in views.items()}, pool.labels[rows],
                              rows.astype(np.int64))
           for part, rows in zip(splits.SPLIT_NAMES, rows_per_split)}

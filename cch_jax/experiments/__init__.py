@@ -6,7 +6,8 @@ teacher_selection, fusion_kd and temperature_sweep (one study, different configs
 `gaussian_sweep` is the theory engine's sweep.
 """
 
-from cch_jax.experiments import cch_blur, gaussian_sweep, kd_pair, study  # noqa: F401
+from cch_jax.experiments import (cch_blur, criteria_benchmark, gaussian_sweep,  # noqa: F401
+                                 kd_pair, study)
 from cch_jax.experiments.registry import EXPERIMENTS
 
 __all__ = ["EXPERIMENTS"]

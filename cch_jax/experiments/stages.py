@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import time
 from typing import Any
 
 import jax
@@ -124,3 +125,16 @@ def guard_workdir(workdir: str, spec: dict[str, Any]) -> None:
     os.makedirs(workdir, exist_ok=True)
     report.write_json(path, spec)
 
+
+
+class Clock:
+  """Wall-clock seconds per stage: clock('name') closes the stage that just ended."""
+
+  def __init__(self):
+    self.seconds: dict[str, float] = {}
+    self._last = time.perf_counter()
+
+  def __call__(self, stage: str) -> None:
+    now = time.perf_counter()
+    self.seconds[stage] = round(now - self._last, 2)
+    self._last = now

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +30,7 @@ from absl import logging
 from cch_jax import data, kd, mi, pipeline
 from cch_jax.experiments import stages, study_report
 from cch_jax.experiments.registry import EXPERIMENTS
+from cch_jax.pipeline import calibration
 from cch_jax.utils import report as io
 
 ANALYSIS_SPLITS = ("validation", "test", "validation+test")
@@ -58,6 +58,7 @@ def study_config(experiment: str, teacher: str = "clean", student: str = "mnistm
       "split": "validation+test", "estimators": "latent,ksg",
       "label_estimator": "label_knn", "reduce_dim": 8, "n_resamples": 20,
       "a_priori_steps": (), "monitor": True, "monitor_estimator": "ksg",
+      "calibrate": True, "calibration_seeds": 2,
       "options": {"latent": {"seeds": 4, "steps": 500, "batch": 128, "latent": 8,
                              "width": 64, "k": 3},
                   "ksg": {"k": 3}, "label_knn": {"k": 3}, "label_probe": {"seeds": 4}}})
@@ -75,6 +76,7 @@ def shrink_to_tiny(config: ml_collections.ConfigDict) -> ml_collections.ConfigDi
     block.model = stages.model_config("mlp", widths=(32,))
     block.train = stages.train_config(40, batch_size=64, evaluations=2)
   config.analysis.n_resamples = 5
+  config.analysis.calibration_seeds = 1
   config.analysis.options.latent.update(seeds=2, steps=50, batch=64, width=16)
   config.kd.seeds = 2
   return config
@@ -106,13 +108,16 @@ def estimator_options(config: ml_collections.ConfigDict) -> dict[str, dict[str, 
   return {k: dict(v) for k, v in config.analysis.options.items()}
 
 
-def members_of(config: ml_collections.ConfigDict, n_teachers: int) -> dict[str, np.ndarray]:
-  """The student population: the reference (λ, T) joined to the sweep grid, per teacher."""
+def members_of(config: ml_collections.ConfigDict, n_teachers: int, splits: int = 1
+               ) -> dict[str, np.ndarray]:
+  """The student population: the reference (λ, T) joined to the sweep grid, per teacher
+  (and per split)."""
   lams = sorted({float(config.kd.lam), *map(float, config.kd.lams)})
   temps = sorted({float(config.kd.temperature), *map(float, config.kd.temperatures)})
   if not isinstance(config.kd.seeds, int) or config.kd.seeds < 1:
     raise ValueError(f"kd.seeds: expected an integer >= 1, got {config.kd.seeds!r}")
-  members = kd.paired_grid(lams, temps, range(config.kd.seeds), config.kd.beta, n_teachers)
+  members = kd.paired_grid(lams, temps, range(config.kd.seeds), config.kd.beta, n_teachers,
+                           splits)
   kd.population.check_members(members)
   return members
 
@@ -154,7 +159,8 @@ def check_study(config: ml_collections.ConfigDict, ds: data.MultiViewData,
 def analyse(config: ml_collections.ConfigDict, held: data.Split, key: jax.Array,
             teachers: Sequence[tuple[Any, Any]], student: tuple[Any, Any],
             views: Sequence[str], student_view: str) -> list[dict[str, Any]]:
-  """Stage 3 for every teacher: terms, verdict. Returns one dict per teacher.
+  """Stage 3 for every teacher: terms, the gap's bias on ground-truth tasks (when
+  analysis.calibrate), the verdict. Returns one dict per teacher.
 
   Every teacher uses the same key (the same halves and estimator seeds): common random
   numbers, so the shared label term is identical and the gaps compare cleanly.
@@ -168,10 +174,13 @@ def analyse(config: ml_collections.ConfigDict, held: data.Split, key: jax.Array,
         h_t, h_s, held.labels, key, estimators=estimator_names(config),
         label_estimator=a.label_estimator, reduce_dim=a.reduce_dim,
         n_resamples=a.n_resamples, options=estimator_options(config))
-    v = pipeline.verdict(terms)
+    biases = (calibration.gap_biases(terms, terms.dims, int(held.labels.max()) + 1,
+                                     estimator_options(config), a.calibration_seeds)
+              if a.calibrate else {})
+    v = pipeline.verdict(terms, {k: b["bias"] for k, b in biases.items()})
     logging.info("analysis %d/%d, teacher %r: %s -> %s", g + 1, len(views), view,
                  v.reason, v.label)
-    out.append({"terms": terms, "verdict": v, "h_t": h_t})
+    out.append({"terms": terms, "verdict": v, "h_t": h_t, "biases": biases})
   return out
 
 
@@ -188,7 +197,7 @@ def run_study(config: ml_collections.ConfigDict, workdir: str,
   logging.info("data: %s; analysis rows: %d (%s)", ds.summary(), held.n,
                config.analysis.split)
   views, key = ds.teacher, jax.random.key(config.seed)
-  clock = _Clock()
+  clock = stages.Clock()
   trained = []
   for g, view in enumerate(views):
     logging.info("stage 1/4: teacher %d/%d on %r", g + 1, len(views), view)
@@ -219,19 +228,6 @@ def run_study(config: ml_collections.ConfigDict, workdir: str,
   line = study_report.one_line(results, os.path.join(workdir, "report.md"))
   print(line)
   return results
-
-
-class _Clock:
-  """Wall-clock seconds per stage: clock('name') closes the stage that just ended."""
-
-  def __init__(self):
-    self.seconds: dict[str, float] = {}
-    self._last = time.perf_counter()
-
-  def __call__(self, stage: str) -> None:
-    now = time.perf_counter()
-    self.seconds[stage] = round(now - self._last, 2)
-    self._last = now
 
 
 def _a_priori(config, ds, held, key, steps, views) -> dict[str, Any]:

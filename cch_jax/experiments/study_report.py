@@ -23,7 +23,7 @@ from cch_jax.experiments import study_plots
 from cch_jax.utils import report as io
 
 TOP_LEVEL = ("teacher_view", "i_teacher_student", "i_student_label", "gap", "verdict",
-             "reason", "student_baseline", "student_kd", "kd_gain", "prediction_held",
+             "reason", "criterion", "student_baseline", "student_kd", "kd_gain", "prediction_held",
              "recommended")
 
 
@@ -38,6 +38,7 @@ def collect(config: ml_collections.ConfigDict, ds: Any, held: Any, trained: list
         "i_teacher_student": terms.i_teacher_student.to_dict(),
         "i_student_label": terms.i_student_label.to_dict(), "gap": terms.gap.to_dict(),
         "verdict": v.label, "reason": v.reason, "verdict_per_estimator": v.per_estimator,
+        "criterion": v.criterion, "gap_bias": f.get("biases", {}),
         "estimators_disagree": v.disagreement, "warnings": list(terms.warnings)})
   ranking = pipeline.rank_teachers({t["teacher_view"]: t["gap"]["value"] for t in teachers})
   for t in teachers:
@@ -135,7 +136,7 @@ def _held(value: bool | None) -> str:
 def one_line(results: dict[str, Any], report_path: str) -> str:
   """The verdict in one line, with the measured outcome when training ran."""
   line = (f"{results['experiment']}: teacher '{results['teacher_view']}' -> student "
-          f"'{results['student_view']}': {results['verdict'].upper()} (gap "
+          f"'{results['student_view']}': predicted {results['verdict'].upper()} (gap "
           f"{_ci(results['gap'])} nats)")
   if "kd_gain" in results:
     held = {True: "prediction held", False: "prediction failed",
@@ -154,8 +155,15 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
   """report.md: verdict, terms and outcomes per teacher, agreement, λ, monitor, a priori."""
   a = results["analysis"]
   out = [f"# CCH {results['experiment']}: teacher(s) → student '{results['student_view']}'",
-         "", f"**Verdict (prediction, before training)**: {results['verdict']} for teacher "
-         f"'{results['teacher_view']}': {results['reason']}.", ""]
+         "", f"**Prediction (before training, from the {results['criterion']})**: "
+         f"{results['verdict']} for teacher '{results['teacher_view']}': "
+         f"{results['reason']}.", ""]
+  if results.get("agreement"):
+    ag = results["agreement"]
+    out[-1:] = ["Track record of this criterion in this report: "
+                + ("no decisive verdict to check" if not ag["n_decisive"] else
+                   f"{round(ag['decisive_held_rate'] * ag['n_decisive'])}/{ag['n_decisive']} "
+                   "decisive verdicts held") + ".", ""]
   if "kd_gain" in results:
     out += [f"**Measured**: KD gain {_gain(results['kd_gain'])} (test accuracy, KD − baseline "
             f"of the same seed, 95% CI over {results['kd_reference']['seeds']} seeds) at "
@@ -168,10 +176,11 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
           f"{results['n']}. Analysis on {a['n']} held-out rows ({a['split']}), never trained "
           f"on. I(H_t; H_s) by {', '.join(a['estimators'])} (primary: {a['primary']}); "
           f"I(H_s; Y) by {a['label_estimator']} (ceiling H(Y) = {a['label_entropy']:.3f}). "
-          f"kNN and Gaussian estimators see PCA scores ({a['reduce_dim']} dims) of H, trained "
-          "ones see H whole; every term is a lower bound in expectation (PCA and encoders "
-          "can only lose information), so the label term may be lower on PCA scores than "
-          "on H. MI in nats, 95% CIs.", "",
+          f"Every estimator sees PCA scores ({a['reduce_dim']} dims) of H; every term is a "
+          "lower bound in expectation (PCA and encoders can only lose information). A "
+          "verdict is decisive only if the gap's CI, also once corrected by the gap's bias "
+          "on ground-truth tasks of the same dimensions and n, lies on one side of 0. MI in "
+          "nats, 95% CIs.", "",
           "## Teachers, ranked by gap", ""]
   rows = []
   for t in sorted(results["teachers"], key=lambda t: t["rank"]):

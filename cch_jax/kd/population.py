@@ -344,11 +344,10 @@ def check_members(members: dict[str, Any], train: Batch | None = None) -> dict[s
   if np.any((split < 0) | (split >= n_splits)):
     raise ValueError(f"members['split']: expected indices in [0, {n_splits}) (the splits "
                      f"stacked in the data's 'y' (S, n)), got {np.unique(split)}")
-  n_teachers = np.inf if train is None else 1
-  stacked = [np.shape(v)[lead] for k, v in (train or {}).items()
-             if k in ("teacher_logits", "teacher_features") and np.ndim(v) == lead + 3]
-  if stacked:
-    n_teachers = min(stacked)
+  targets = {k: v for k, v in (train or {}).items()
+             if k in ("teacher_logits", "teacher_features")}
+  stacked = [np.shape(v)[lead] for v in targets.values() if np.ndim(v) == lead + 3]
+  n_teachers = min(stacked) if stacked else (1 if targets else np.inf)
   teacher = np.asarray(out["teacher"])
   if np.any((teacher < 0) | (teacher >= n_teachers)):
     raise ValueError(f"members['teacher']: expected indices in [0, {n_teachers}) (the "

@@ -33,34 +33,49 @@ def summary(values: Sequence[float]) -> dict[str, Any]:
 
 
 def paired_gains(members: Mapping[str, np.ndarray], accuracy: Any) -> list[dict[str, Any]]:
-  """Per KD setting, the KD and baseline accuracies and the paired gain over seeds.
+  """Per KD setting, the KD and baseline accuracies and the paired gain.
+
+  A KD member is paired with the baseline of its (split, seed). With one split the gain
+  `summary` is over seeds. With S > 1 splits it is over the S per-split mean gains, so its
+  standard error and CI carry the split-to-split variation (which dominates on small
+  data), and 'per_split' and 'sign_stable' say whether the sign held on every split.
 
   Args:
     members: `kd.paired_grid` output ('lam', 'temperature', 'beta', 'seed', 'baseline',
-      optional 'teacher'), each (M,).
+      optional 'teacher' and 'split'), each (M,).
     accuracy: (M,) per-member accuracy (test or validation).
 
   Returns:
     One dict per (teacher, λ, T, β), in grid order: teacher, lam, temperature, beta,
-    seeds, and 'kd', 'baseline', 'gain' `summary` dicts (gain = KD − baseline per seed).
+    seeds, splits, 'kd', 'baseline', 'gain' `summary` dicts, 'per_split' (S,) mean gains
+    and 'sign_stable' (every split's mean gain has the overall mean's sign).
   """
   acc = np.asarray(accuracy, np.float64)
-  teacher = np.asarray(members.get("teacher", np.zeros_like(members["seed"])))
+  zeros = np.zeros_like(members["seed"])
+  teacher = np.asarray(members.get("teacher", zeros))
+  split = np.asarray(members.get("split", zeros))
   is_base = np.asarray(members["baseline"], bool)
-  base = {int(s): a for s, a, b in zip(members["seed"], acc, is_base) if b}
+  unit = list(zip(split.tolist(), np.asarray(members["seed"]).tolist()))
+  base = {u: a for u, a, b in zip(unit, acc, is_base) if b}
   keys = [(int(t), float(l), float(temp), float(b)) for t, l, temp, b in zip(
       teacher, members["lam"], members["temperature"], members["beta"])]
   rows = []
   for setting in dict.fromkeys(k for k, b in zip(keys, is_base) if not b):
-    pick = np.asarray([k == setting and not b for k, b in zip(keys, is_base)])
-    seeds = np.asarray(members["seed"])[pick]
-    missing = sorted(set(seeds.tolist()) - set(base))
+    pick = np.flatnonzero([k == setting and not b for k, b in zip(keys, is_base)])
+    units = [unit[i] for i in pick]
+    missing = sorted(set(units) - set(base))
     if missing:
-      raise ValueError(f"members: no baseline for seed(s) {missing}")
-    kd_acc, base_acc = acc[pick], np.asarray([base[int(s)] for s in seeds])
+      raise ValueError(f"members: no baseline for (split, seed) {missing}")
+    kd_acc, base_acc = acc[pick], np.asarray([base[u] for u in units])
+    gains, splits = kd_acc - base_acc, split[pick]
+    per_split = [float(gains[splits == s].mean()) for s in np.unique(splits)]
     rows.append({"teacher": setting[0], "lam": setting[1], "temperature": setting[2],
-                 "beta": setting[3], "seeds": seeds.tolist(), "kd": summary(kd_acc),
-                 "baseline": summary(base_acc), "gain": summary(kd_acc - base_acc)})
+                 "beta": setting[3], "seeds": sorted({u[1] for u in units}),
+                 "splits": len(per_split), "kd": summary(kd_acc),
+                 "baseline": summary(base_acc),
+                 "gain": summary(per_split if len(per_split) > 1 else gains),
+                 "per_split": per_split,
+                 "sign_stable": bool(len({np.sign(g) for g in per_split}) == 1)})
   return rows
 
 

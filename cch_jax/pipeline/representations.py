@@ -1,5 +1,5 @@
 """Representations H for the CCH analysis: an encoder's features on held-out rows, cleaned
-of constant columns, and a PCA reduction for the kNN estimators.
+of constant columns, and the PCA reduction every estimator sees.
 
   h = represent(model, params, x)          # (n, d_h) from a `kd.Classifier`
   h = clean("h_s", h)                      # drops constant (dead) columns
@@ -32,8 +32,7 @@ def clean(name: str, h: Any, drop: bool = True) -> np.ndarray:
   """h (n, d) with its constant columns dropped (unless not `drop`) -> (n, d') float32.
 
   Constant columns (dead ReLU units, an untrained encoder's saturated features) carry no
-  information and break kNN distance ties; trained estimators take them as they are (a
-  fixed width compiles once).
+  information and break kNN distance ties.
 
   Raises:
     ValueError naming `name` for a bad shape, NaN/inf, or no varying column.

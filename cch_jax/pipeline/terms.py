@@ -4,11 +4,12 @@
   terms.gap.value, terms.gap.ci_low, terms.gap.per_estimator["ksg"]
 
 Each I(H_t; H_s) estimator is paired with the one label estimator, giving one gap per
-estimator; the first estimator is the primary one (the headline value). Trained
-estimators ('latent', 'infonce', ...) see the representations as they are (every column,
-so their compiled programs are shared by every teacher of a study); the others (kNN,
-Gaussian) see PCA scores to `reduce_dim` dimensions of the varying columns, where they are
-far less biased.
+estimator; the first estimator is the primary one (the headline value). Every estimator
+sees PCA scores to `reduce_dim` dimensions of the varying columns: both terms of a gap are
+measured on the same reduced H_s, every teacher's term on inputs of one width (one
+compiled program per trained estimator), and the bias of each estimator at that width and
+n can be measured on ground-truth tasks (`calibration`). At d_h = 128 and n = 700, latent
+MI on H whole recovered ~0% of a Gaussian task's MI, and ~60% on 8 PCA dimensions.
 
 The gap's 95% CI: when both terms are deterministic, their estimates on the same random
 halves (`mi.estimate` with one key draws the same halves) give the gap's own half-sample
@@ -57,6 +58,8 @@ class CCHTerms:
     gap: I(H_t; H_s) − I(H_s; Y); per_estimator keys are the I(H_t; H_s) estimators.
     label_entropy: H(Y) of the rows (nats). n: rows. primary: the headline estimator.
     warnings: the estimators' diagnostics warnings, prefixed by the estimator.
+    dims: {estimator: (dim_x, dim_y)} of the inputs each estimator saw (PCA scores; the
+      label estimator's dim_y is the number of classes K).
   """
   i_teacher_student: Term
   i_student_label: Term
@@ -65,6 +68,7 @@ class CCHTerms:
   n: int
   primary: str
   warnings: tuple[str, ...] = ()
+  dims: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
 
 def required_samples(estimators: Sequence[str], label_estimator: str,
@@ -114,7 +118,7 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
     key: PRNG key (halves, estimator seeds); every term uses the same one.
     estimators: I(H_t; H_s) estimators (registry names, continuous); the first is primary.
     label_estimator: the I(H_s; Y) estimator ('label_knn' or 'label_probe').
-    reduce_dim: PCA dimensions for non-trained estimators (0 = none).
+    reduce_dim: PCA dimensions of every estimator's inputs (0 = none).
     n_resamples: random halves for deterministic estimators' CIs.
     options: per estimator name, its keyword options (e.g. {'ksg': {'k': 3}}).
 
@@ -136,22 +140,23 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
   if len(y) < need:
     raise ValueError(f"h_t, h_s, labels: the estimators {list(estimators)} and "
                      f"{label_estimator!r} need at least {need} rows, got {len(y)}")
-  reduced = {k: representations.pca(representations.clean(k, v), reduce_dim)
-             for k, v in (("h_t", h_t), ("h_s", h_s))}
-  full = {"h_t": h_t, "h_s": h_s}
-  inputs = lambda name: full if mi.ESTIMATORS[name].randomized else reduced
+  z_t, z_s = (representations.pca(representations.clean(k, v), reduce_dim)
+              for k, v in (("h_t", h_t), ("h_s", h_s)))
   run = lambda x, yy, name: mi.estimate(x, yy, name, key=key, n_resamples=n_resamples,
                                         **options.get(name, {}))
 
-  label = run(inputs(label_estimator)["h_s"], y, label_estimator)
-  ts = {name: run(inputs(name)["h_t"], inputs(name)["h_s"], name) for name in estimators}
+  label = run(z_s, y, label_estimator)
+  ts = {name: run(z_t, z_s, name) for name in estimators}
   gaps = {name: _gap(est, label) for name, est in ts.items()}
   warnings = tuple(f"{e.method}: {w}" for e in (label, *ts.values())
                    for w in e.diagnostics.get("warnings", ()))
   primary = estimators[0]
-  entropy = float(mi.label_entropy(y, int(y.max()) + 1))
+  n_classes = int(y.max()) + 1
+  entropy = float(mi.label_entropy(y, n_classes))
+  dims = {name: (z_t.shape[1], z_s.shape[1]) for name in estimators}
+  dims[label_estimator] = (z_s.shape[1], n_classes)
   return CCHTerms(_term(ts, primary), _term({label_estimator: label}, label_estimator),
-                  _term(gaps, primary), entropy, len(y), primary, warnings)
+                  _term(gaps, primary), entropy, len(y), primary, warnings, dims)
 
 
 def _gap(ts: mi.MIEstimate, label: mi.MIEstimate) -> mi.MIEstimate:

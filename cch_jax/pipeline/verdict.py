@@ -1,16 +1,22 @@
 """The go/no-go verdict from the gap, and the ranking of candidate teachers.
 
-Verdict rule (the CCH: KD helps when I(H_t; H_s) > I(H_s; Y)):
+The verdict is a prediction made before any student trains. Rule (the CCH: KD helps when
+I(H_t; H_s) > I(H_s; Y)):
   'distil'         the primary estimator's gap CI lies above 0,
   'do not distil'  it lies below 0,
-  'uncertain'      it covers 0, or another estimator's gap has the opposite sign to the
-                   decisive one (the disagreement is named in `reason`, never hidden).
+  'uncertain'      it covers 0; or another estimator's gap has the opposite sign (the
+                   disagreement is named in `reason`, never hidden); or, given `biases`,
+                   the CI shifted by the gap's bias on ground-truth tasks at the same
+                   dimensions and n (`calibration.gap_biases`) no longer lies on the same
+                   side of 0: an estimator that underestimates I(H_t; H_s) cannot say
+                   'do not distil' by less than its bias.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+
 import numpy as np
 
 from cch_jax.pipeline.terms import CCHTerms
@@ -21,45 +27,69 @@ DISTIL, DO_NOT_DISTIL, UNCERTAIN = "distil", "do not distil", "uncertain"
 @dataclasses.dataclass(frozen=True)
 class Verdict:
   """label: DISTIL / DO_NOT_DISTIL / UNCERTAIN; reason: one sentence; per_estimator:
-  {estimator: the label its own gap CI gives}; disagreement: the gaps differ in sign."""
+  {estimator: the label its own gap gives}; disagreement: the gaps differ in sign;
+  criterion: what the prediction came from, e.g. 'CCH gap (latent − label_knn)'."""
   label: str
   reason: str
   per_estimator: dict[str, str]
   disagreement: bool
+  criterion: str = ""
 
 
-def ci_label(ci_low: float, ci_high: float) -> str:
-  """DISTIL if the CI is above 0, DO_NOT_DISTIL if below, else UNCERTAIN."""
-  if ci_low > 0:
+def ci_label(ci_low: float, ci_high: float, bias: float = 0.0) -> str:
+  """DISTIL if the CI is above 0, DO_NOT_DISTIL if below, else UNCERTAIN; UNCERTAIN too
+  when the bias-corrected CI (ci − bias) does not lie on the same side."""
+  raw, corrected = (_side(ci_low - b, ci_high - b) for b in (0.0, bias))
+  return raw if raw == corrected else UNCERTAIN
+
+
+def _side(low: float, high: float) -> str:
+  if low > 0:
     return DISTIL
-  if ci_high < 0:
+  if high < 0:
     return DO_NOT_DISTIL
   return UNCERTAIN
 
 
-def verdict(terms: CCHTerms) -> Verdict:
-  """The verdict of one pair's terms (see the module docstring for the rule)."""
+def verdict(terms: CCHTerms, biases: Mapping[str, float] | None = None) -> Verdict:
+  """The verdict of one pair's terms (see the module docstring for the rule).
+
+  Args:
+    terms: the pair's `CCHTerms`.
+    biases: optional {estimator: the gap's bias in nats (estimate − truth) measured on
+      ground-truth tasks}.
+  """
+  bias = {name: float((biases or {}).get(name, 0.0)) for name in terms.gap.per_estimator}
   gaps = terms.gap.per_estimator
-  per = {name: ci_label(g["ci_low"], g["ci_high"]) for name, g in gaps.items()}
+  per = {name: ci_label(g["ci_low"], g["ci_high"], bias[name]) for name, g in gaps.items()}
   signs = {name: g["value"] > 0 for name, g in gaps.items()}
   disagreement = len(set(signs.values())) > 1
-  head = per[terms.primary]
-  g = gaps[terms.primary]
+  primary = terms.primary
+  label_name = next(iter(terms.i_student_label.per_estimator), "label")
+  criterion = f"CCH gap ({primary} − {label_name})"
+  head = per[primary]
+  g = gaps[primary]
   shown = f"gap {g['value']:+.3f} nats, 95% CI [{g['ci_low']:+.3f}, {g['ci_high']:+.3f}]"
   values = ", ".join(f"{name} {v['value']:+.3f}" for name, v in gaps.items())
+  make = lambda label, reason: Verdict(label, reason, per, disagreement, criterion)
   if head != UNCERTAIN and disagreement:
-    return Verdict(UNCERTAIN, f"{terms.primary} {shown} says '{head}', but the estimators "
-                   f"disagree on the gap's sign ({values})", per, True)
+    return make(UNCERTAIN, f"{primary} {shown} says '{head}', but the estimators disagree "
+                f"on the gap's sign ({values})")
   if head == UNCERTAIN and not np.isfinite([g["ci_low"], g["ci_high"]]).all():
-    reason = f"{terms.primary} gap {g['value']:+.3f} nats has no CI (too few halves or seeds)"
+    reason = f"{primary} gap {g['value']:+.3f} nats has no CI (too few halves or seeds)"
+  elif head == UNCERTAIN and _side(g["ci_low"], g["ci_high"]) != UNCERTAIN:
+    reason = (f"{primary} {shown} excludes 0, but not once corrected by the gap's bias "
+              f"({bias[primary]:+.3f} nats on ground-truth tasks of this dimension and n)")
   elif head == UNCERTAIN:
-    reason = f"{terms.primary} {shown} covers 0"
+    reason = f"{primary} {shown} covers 0"
   else:
     side = "above" if head == DISTIL else "below"
-    reason = f"{terms.primary} {shown} lies {side} 0"
+    reason = f"{primary} {shown} lies {side} 0"
+    if bias[primary]:
+      reason += f", also once corrected by the gap's bias ({bias[primary]:+.3f} nats)"
   if disagreement:
     reason += f"; the estimators disagree on the sign ({values})"
-  return Verdict(head, reason, per, disagreement)
+  return make(head, reason)
 
 
 def rank_teachers(gaps: Mapping[str, float]) -> list[str]:

@@ -42,6 +42,21 @@ def test_paired_gains_pair_each_kd_student_with_its_own_baseline():
   assert gain["ci_high"] - gain["mean"] == pytest.approx(4.3027 * gain["se"], rel=1e-4)
 
 
+def test_paired_gains_over_splits_pair_by_split_and_seed_and_report_stability():
+  members = kd.paired_grid(lams=(0.5,), temperatures=(2.0,), seeds=(0, 1), splits=3)
+  # per (split, seed): baseline, KD. Split 2's gains are negative.
+  acc = np.array([0.5, 0.6, 0.4, 0.6,  0.7, 0.72, 0.6, 0.64,  0.8, 0.78, 0.7, 0.69])
+  row, = pipeline.paired_gains(members, acc)
+  np.testing.assert_allclose(row["per_split"], [0.15, 0.03, -0.015], atol=1e-12)
+  assert row["splits"] == 3 and row["seeds"] == [0, 1]
+  assert row["sign_stable"] is False
+  # The gain's summary is over the split means (split-to-split spread in its SE).
+  assert row["gain"]["mean"] == pytest.approx(np.mean([0.15, 0.03, -0.015]))
+  assert row["gain"]["se"] == pytest.approx(np.std([0.15, 0.03, -0.015], ddof=1) / np.sqrt(3))
+  stable, = pipeline.paired_gains(members, acc + 0.1 * ~members["baseline"])
+  assert stable["sign_stable"] is True
+
+
 def test_paired_gains_over_several_teachers_and_the_recommendation():
   members = kd.paired_grid(lams=(0.5,), temperatures=(1.0, 4.0), seeds=(0, 1), teachers=2)
   # per seed: baseline, t0 T=1, t0 T=4, t1 T=1, t1 T=4

@@ -1,0 +1,180 @@
+"""Criteria that might predict a KD gain, side by side, and how well each one did.
+
+For one teacher → student pair (held-out rows): the CCH gap for every (I(H_t; H_s),
+I(H_s; Y)) estimator pair, a scale-free gap, simple baselines (teacher accuracy, teacher −
+student accuracy, prediction agreement, linear CKA) and the theory engine's exact rule on
+a Gaussian fitted to the representations. Across pairs, `rank_criteria` scores each
+criterion against the measured gains (sign agreement, Spearman).
+
+  values = pair_criteria(terms, probe, z_t, z_s, labels, t_logits, s_logits, n_train)
+  table = rank_criteria(rows, gains)     # one row per criterion, best first
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from scipy import stats
+
+from cch_jax import mi, theory
+from cch_jax.pipeline.terms import CCHTerms
+
+
+@dataclasses.dataclass(frozen=True)
+class Criterion:
+  """name: the key in `pair_criteria`'s dict; signed: a positive value predicts a KD gain
+  (so its sign can be checked), else only its ranking is scored; text: what it is."""
+  name: str
+  signed: bool
+  text: str
+
+
+def criteria_of(estimators: Sequence[str], label_estimators: Sequence[str]
+                ) -> dict[str, Criterion]:
+  """The criteria `pair_criteria` computes for these estimators, by name."""
+  out = {}
+  for ts in estimators:
+    for label in label_estimators:
+      out[f"gap:{ts}-{label}"] = Criterion(
+          f"gap:{ts}-{label}", True, f"CCH gap I(H_t;H_s) by {ts} − I(H_s;Y) by {label}")
+    out[f"relative_gap:{ts}"] = Criterion(
+        f"relative_gap:{ts}", True,
+        f"scale-free gap: I(H_t;H_s) by {ts} / I(H_s;Y) by {label_estimators[0]} − 1")
+  out.update({c.name: c for c in (
+      Criterion("exact_rule", True, "theory engine's exact rule on a Gaussian fitted to "
+                "(PCA H_t, PCA H_s, one-hot y): relative risk margin Σ_k B_k / Σ_k R0_k"),
+      Criterion("teacher_minus_student", True, "teacher accuracy − student accuracy"),
+      Criterion("teacher_accuracy", False, "teacher accuracy on held-out rows"),
+      Criterion("agreement", False, "share of held-out rows where teacher and student "
+                "predict the same class"),
+      Criterion("cka", False, "linear CKA between H_t and H_s"))})
+  return out
+
+
+def linear_cka(h_t: Any, h_s: Any) -> float:
+  """Linear centred kernel alignment of (n, d_t) and (n, d_s) representations, in [0, 1]."""
+  a = np.asarray(h_t, np.float64)
+  b = np.asarray(h_s, np.float64)
+  a, b = a - a.mean(0), b - b.mean(0)
+  cross = np.linalg.norm(a.T @ b) ** 2
+  norm = np.linalg.norm(a.T @ a) * np.linalg.norm(b.T @ b)
+  return float(cross / norm) if norm > 0 else 0.0
+
+
+def fitted_gaussian_rule(z_t: Any, z_s: Any, labels: Any, n_train: int) -> dict[str, float]:
+  """The theory engine's exact rule applied to a Gaussian fitted to the representations.
+
+  Per class k, [z_t, z_s, 1{y=k}] gets its sample covariance; the theory's least-squares
+  student on z_s, distilled from the population-regression teacher on z_t and trained on
+  n_train rows, has the exact risk R_k(λ) = R0_k − 2λB_k + λ²A_k. Summed over the K
+  one-vs-rest targets, some λ ∈ (0, 1] lowers the risk iff Σ B_k > 0.
+
+  Args:
+    z_t: (n, d1), z_s: (n, d2) reduced representations. labels: (n,) ints in [0, K).
+    n_train: the student's training rows (> d2 + 1).
+
+  Returns:
+    {'margin': Σ B_k / Σ R0_k (positive: KD helps), 'best_lambda': clip(ΣB/ΣA, 0, 1),
+     'relative_gain': ΔR(λ*) / R0}.
+  """
+  z_t, z_s = np.asarray(z_t, np.float64), np.asarray(z_s, np.float64)
+  y = np.asarray(labels)
+  d1, d2 = z_t.shape[1], z_s.shape[1]
+  onehot = np.eye(int(y.max()) + 1)[y]
+  base = np.concatenate([z_t, z_s], axis=1)
+  sigmas = np.stack([np.cov(np.concatenate([base, onehot[:, [k]]], 1), rowvar=False)
+                     for k in range(onehot.shape[1])])
+  sigmas += 1e-6 * np.trace(sigmas, axis1=1, axis2=2)[:, None, None] * np.eye(d1 + d2 + 1)
+  q = jax.vmap(lambda s: theory.risk_quadratic(s, None, d1, d2, n_train))(
+      jnp.asarray(sigmas, jnp.float32))
+  r0, a, b = (float(jnp.sum(v)) for v in (q.r0, q.a, q.b))
+  lam = min(max(b / a, 0.0), 1.0) if a > 0 else 0.0
+  return {"margin": b / r0, "best_lambda": lam,
+          "relative_gain": lam * (2 * b - lam * a) / r0}
+
+
+def pair_criteria(terms: CCHTerms, extra_labels: Mapping[str, mi.MIEstimate], z_t: Any,
+                  z_s: Any, h_t: Any, h_s: Any, labels: Any, teacher_logits: Any,
+                  student_logits: Any, n_train: int) -> dict[str, Any]:
+  """Every criterion of one pair on its held-out rows.
+
+  Args:
+    terms: `CCHTerms` (I(H_t; H_s) per estimator, the primary label term).
+    extra_labels: more I(H_s; Y) estimates ({name: MIEstimate}, e.g. the probe bound).
+    z_t, z_s: the reduced representations the estimators saw (n, d1), (n, d2).
+    h_t, h_s: the representations (n, d_t), (n, d_s) (for CKA).
+    labels: (n,). teacher_logits, student_logits: (n, K) of the two encoders.
+    n_train: the student's training rows (for the exact rule).
+
+  Returns:
+    {criterion name: value} (see `criteria_of`), plus 'ci' {gap criterion: [low, high]}
+    and 'exact_rule_detail' (`fitted_gaussian_rule`).
+  """
+  y = np.asarray(labels)
+  label_name = next(iter(terms.i_student_label.per_estimator))
+  labels_by = {label_name: terms.i_student_label.per_estimator[label_name]}
+  labels_by.update({k: {"value": e.value, "ci_low": e.ci_low, "ci_high": e.ci_high}
+                    for k, e in extra_labels.items()})
+  out: dict[str, Any] = {"ci": {}}
+  for ts, t in terms.i_teacher_student.per_estimator.items():
+    for name, lab in labels_by.items():
+      key = f"gap:{ts}-{name}"
+      if name == label_name:  # the CCHTerms gap keeps the terms' correlation
+        gap = terms.gap.per_estimator[ts]
+        out[key], ci = gap["value"], (gap["ci_low"], gap["ci_high"])
+      else:
+        out[key] = t["value"] - lab["value"]
+        half = np.hypot((t["ci_high"] - t["ci_low"]) / 2, (lab["ci_high"] - lab["ci_low"]) / 2)
+        ci = (out[key] - half, out[key] + half)
+      out["ci"][key] = [float(ci[0]), float(ci[1])]
+    floor = max(terms.i_student_label.value, 1e-3)
+    out[f"relative_gap:{ts}"] = t["value"] / floor - 1.0
+  rule = fitted_gaussian_rule(z_t, z_s, y, n_train)
+  t_pred = np.argmax(np.asarray(teacher_logits), -1)
+  s_pred = np.argmax(np.asarray(student_logits), -1)
+  t_acc, s_acc = float(np.mean(t_pred == y)), float(np.mean(s_pred == y))
+  out.update(exact_rule=rule["margin"], exact_rule_detail=rule, teacher_accuracy=t_acc,
+             student_accuracy=s_acc, teacher_minus_student=t_acc - s_acc,
+             agreement=float(np.mean(t_pred == s_pred)), cka=linear_cka(h_t, h_s))
+  return out
+
+
+def rank_criteria(values: Mapping[str, Sequence[float]], gains: Sequence[Mapping[str, Any]],
+                  criteria: Mapping[str, Criterion]) -> list[dict[str, Any]]:
+  """How well each criterion predicted the measured gains over P pairs.
+
+  Args:
+    values: {criterion: (P,) values} (e.g. means over splits).
+    gains: (P,) gain `summary` dicts (mean, ci_low, ci_high) at the reference setting.
+    criteria: the `Criterion` of each name.
+
+  Returns:
+    Rows sorted by Spearman (descending; None last): criterion, signed, text, spearman,
+    spearman_p, sign_agreement and n (signed criteria: sign(value) = sign(mean gain) over
+    all pairs), significant_sign_agreement and n_significant (pairs whose gain CI
+    excludes 0).
+  """
+  means = np.asarray([g["mean"] for g in gains])
+  significant = np.asarray([g["ci_low"] > 0 or g["ci_high"] < 0 for g in gains])
+  rows = []
+  for name, v in values.items():
+    v = np.asarray(v, np.float64)
+    c = criteria[name]
+    row = {"criterion": name, "signed": c.signed, "text": c.text, "spearman": None,
+           "spearman_p": None, "sign_agreement": None, "n": len(v),
+           "significant_sign_agreement": None, "n_significant": int(significant.sum())}
+    if len(v) >= 3 and np.ptp(v) > 0 and np.ptp(means) > 0:
+      rho, p = stats.spearmanr(v, means)
+      row.update(spearman=float(rho), spearman_p=float(p))
+    if c.signed:
+      match = np.sign(v) == np.sign(means)
+      row["sign_agreement"] = float(match.mean())
+      if significant.any():
+        row["significant_sign_agreement"] = float(match[significant].mean())
+    rows.append(row)
+  return sorted(rows, key=lambda r: -np.inf if r["spearman"] is None else -r["spearman"])

@@ -1,0 +1,71 @@
+"""The criteria benchmark end to end in tiny mode (3 views, 6 ordered pairs, 2 splits ×
+2 seeds), resumed, and its input checks."""
+
+import json
+
+import numpy as np
+import pytest
+
+from cch_jax.experiments import criteria_benchmark
+
+
+def test_criteria_benchmark_ranks_every_criterion_over_every_pair(tmp_path, launch):
+  run = launch("--config=configs/criteria_benchmark.py:tiny", workdir=tmp_path)
+  assert run.returncode == 0, run.stderr[-3000:]
+  last = run.stdout.strip().splitlines()[-1]
+  assert last.startswith("criteria_benchmark: 6 pairs × 2 splits × 2 seeds")
+  report = json.loads((tmp_path / "report.json").read_text())
+  pairs = report["pairs"]
+  assert [(p["teacher"], p["student"]) for p in pairs][:2] == [
+      ("clean", "mnistm"), ("clean", "blur:sigma=2")]
+  names = {"gap:ksg-label_knn", "gap:ksg-label_probe", "gap:gaussian-label_knn",
+           "gap:gaussian-label_probe", "relative_gap:ksg", "relative_gap:gaussian",
+           "exact_rule", "teacher_minus_student", "teacher_accuracy", "agreement", "cka"}
+  assert {r["criterion"] for r in report["ranking"]} == names
+  for p in pairs:
+    assert len(p["per_split"]) == 2 and len(p["verdicts"]) == 2
+    assert p["gain"]["mean"] == pytest.approx(np.mean(p["per_split"]))
+    assert p["sign_stable"] == (len({np.sign(g) for g in p["per_split"]}) == 1)
+    assert set(p["criteria"]) == names
+    assert 0 <= p["criteria"]["cka"] <= 1
+  for kind in ("calibrated", "uncalibrated"):
+    v = report["verdicts"][kind]
+    assert v["verdicts"] == 12 and v["held"] <= v["decisive"] <= 12
+  # The calibration can only make verdicts less decisive.
+  assert report["verdicts"]["calibrated"]["decisive"] <= \
+      report["verdicts"]["uncalibrated"]["decisive"]
+  assert report["prediction"]["criterion"] == "CCH gap (ksg − label_knn)"
+  assert {c["method"] for c in report["calibration"]} == {"ksg", "gaussian", "label_knn"}
+  for name in ("report.md", "criteria.png", "pairs.png"):
+    assert (tmp_path / name).stat().st_size > 0, name
+  assert "## The verdict's track record" in (tmp_path / "report.md").read_text()
+  again = launch("--config=configs/criteria_benchmark.py:tiny", workdir=tmp_path)
+  assert again.returncode == 0, again.stderr[-3000:]
+  assert "resumed" in again.stderr or "already" in again.stderr
+  rerun = json.loads((tmp_path / "report.json").read_text())
+  assert [p["gain"] for p in rerun["pairs"]] == [p["gain"] for p in pairs]
+  assert rerun["ranking"] == report["ranking"]
+
+
+@pytest.mark.parametrize("flag, message", [
+    ("--config.views=clean", "views: expected at least two distinct views"),
+    ("--config.splits=0", "splits: expected an integer >= 1"),
+    ("--config.analysis.label_estimators=ksg", "label_estimator: expected a label estimator"),
+    ("--config.kd.lam=1.5", "kd.lam, kd.lams: expected values in"),
+])
+def test_bad_settings_fail_before_training(tmp_path, launch, flag, message):
+  run = launch("--config=configs/criteria_benchmark.py:tiny", flag, workdir=tmp_path)
+  assert run.returncode != 0
+  assert message in run.stderr
+  assert not (tmp_path / "encoders").exists()
+
+
+def test_stack_puts_splits_first():
+  config = criteria_benchmark.benchmark_config()
+  config.views = "clean,mnistm"
+  config.splits = 2
+  parts = criteria_benchmark.load_splits(config, ("clean", "mnistm"))
+  train = criteria_benchmark.stack(parts, "train", "mnistm")
+  assert train["x"].shape[:2] == train["y"].shape == (2, parts[0].train.n)
+  assert not np.array_equal(parts[0].train.indices, parts[1].train.indices)
+  np.testing.assert_array_equal(np.bincount(train["y"][0]), np.bincount(train["y"][1]))
