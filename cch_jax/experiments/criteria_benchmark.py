@@ -46,7 +46,7 @@ def benchmark_config() -> ml_collections.ConfigDict:
   config.encoder = ml_collections.ConfigDict(
       {"model": stages.model_config("mlp"), "train": stages.train_config(800)})
   config.student = ml_collections.ConfigDict(
-      {"model": stages.model_config("mlp"), "train": stages.train_config(800, evaluations=4)})
+      {"model": stages.model_config("mlp"), "train": stages.train_config(600, evaluations=4)})
   config.analysis = ml_collections.ConfigDict({
       "split": "validation+test", "estimators": "latent,ksg,gaussian",
       "label_estimators": "label_knn,label_probe", "reduce_dim": 8, "n_resamples": 20,
@@ -151,7 +151,7 @@ def analyse_split(config, held: data.Split, encoders, views, key, n_train
                                  options=options)
       biases = (calibration.gap_biases(terms, terms.dims, int(held.labels.max()) + 1,
                                        options, a.calibration_seeds) if a.calibrate else {})
-      calibrated = pipeline.verdict(terms, {k: v["bias"] for k, v in biases.items()})
+      calibrated = pipeline.verdict(terms, biases)
       values = criteria.pair_criteria(terms, extra[s], seen[t]["z"], seen[s]["z"],
                                       seen[t]["h"], seen[s]["h"], held.labels,
                                       seen[t]["logits"], seen[s]["logits"], n_train)

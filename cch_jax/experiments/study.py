@@ -177,7 +177,7 @@ def analyse(config: ml_collections.ConfigDict, held: data.Split, key: jax.Array,
     biases = (calibration.gap_biases(terms, terms.dims, int(held.labels.max()) + 1,
                                      estimator_options(config), a.calibration_seeds)
               if a.calibrate else {})
-    v = pipeline.verdict(terms, {k: b["bias"] for k, b in biases.items()})
+    v = pipeline.verdict(terms, biases)
     logging.info("analysis %d/%d, teacher %r: %s -> %s", g + 1, len(views), view,
                  v.reason, v.label)
     out.append({"terms": terms, "verdict": v, "h_t": h_t, "biases": biases})

@@ -160,7 +160,8 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
          f"{results['reason']}.", ""]
   if results.get("agreement"):
     ag = results["agreement"]
-    out[-1:] = ["Track record of this criterion in this report: "
+    out[-1:] = ["Track record of this criterion over this study's teachers (in sample: "
+                "this verdict included): "
                 + ("no decisive verdict to check" if not ag["n_decisive"] else
                    f"{round(ag['decisive_held_rate'] * ag['n_decisive'])}/{ag['n_decisive']} "
                    "decisive verdicts held") + ".", ""]

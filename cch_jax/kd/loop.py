@@ -81,6 +81,9 @@ def fit(model: nn.Module, config: TrainConfig, train: Mapping[str, np.ndarray],
   mesh = distributed.data_mesh() if mesh is None else mesh
   train = {k: np.asarray(v) for k, v in train.items()}
   n, batch_size = batching.check_data("train", train, config.batch_size), config.batch_size
+  if batching.split_axes(train):
+    raise ValueError("train: stacked splits ('y' (S, n)) train as a population "
+                     "(`fit_population` with members['split']), not with `fit`")
   if val is not None:
     batching.check_data("val", dict(val))
   rows = distributed.process_rows(mesh, batch_size)
@@ -173,6 +176,7 @@ def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, An
   for name, data in (("val", val), ("test", test)):
     if data is not None:
       batching.check_data(name, data)
+      pop.check_members(members, data)
   members = pop.check_members(members, train)
   if jax.process_count() > 1:
     raise NotImplementedError(
@@ -245,6 +249,7 @@ def _check_members_file(path: str, members: Mapping[str, Any], resuming: bool) -
     with open(path) as f:
       saved = json.load(f)
     same = lambda a, b: len(a) == len(b) and np.allclose(a, b)
+    saved.setdefault("split", [0] * len(mine["split"]))  # written before splits existed
     if not all(same(saved.get(k, []), v) for k, v in mine.items()):
       raise ValueError(f"{path}: this workdir holds a different population ({saved}); "
                        f"got members {mine}")

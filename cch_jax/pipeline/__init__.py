@@ -6,7 +6,7 @@ measured outcome of KD beside the prediction. Pure functions on arrays (no disk 
   h_s = pipeline.represent(student, student_params, x_student_heldout)   # (n, d_s)
   terms = pipeline.cch_terms(h_t, h_s, y_heldout, key)      # CCHTerms: I_ts, I_sy, gap
   bias = pipeline.gap_biases(terms, terms.dims, n_classes)  # on ground-truth tasks
-  v = pipeline.verdict(terms, {k: b["bias"] for k, b in bias.items()})
+  v = pipeline.verdict(terms, bias)
                                                             # 'distil' | 'do not distil' |
                                                             # 'uncertain', with a reason
   rows = pipeline.paired_gains(members, test_accuracy)      # KD − baseline per setting

@@ -6,8 +6,11 @@ sample size. `calibrate` runs an estimator on ground-truth tasks shaped like the
 bias off at an observed estimate; `gap_biases` combines the two terms' biases into the
 gap's, which `verdict` uses to keep a gap that its bias could explain away uncertain.
 
-The tasks are Gaussian, so they flatter the Gaussian estimator (exact there) and say
-nothing of its error on non-Gaussian representations.
+Limits, stated plainly: the tasks are Gaussian, so they flatter the Gaussian estimator
+(exact there) and say nothing of its error on non-Gaussian representations; the bias is
+read off at the observed estimate by inverting the estimate-vs-truth curve, which is
+ill-conditioned where an estimator's estimates barely move with the truth; and it is a
+mean over few draws (its standard error is carried into the verdict).
 
   cal = calibrate("ksg", 8, 8, n=700, options={"k": 3})
   cal.bias_at(0.9)          # estimate − truth near an estimate of 0.9 nats
@@ -48,6 +51,7 @@ class Calibration:
   Attributes:
     method, dim_x, dim_y (K for label methods), n, seeds: the setting.
     truth: (L,) true MI in nats. estimate: (L,) mean estimate over seeds.
+    estimate_se: (L,) standard error of each mean (0 with one seed).
   """
   method: str
   dim_x: int
@@ -56,6 +60,7 @@ class Calibration:
   seeds: int
   truth: tuple[float, ...]
   estimate: tuple[float, ...]
+  estimate_se: tuple[float, ...]
 
   @property
   def bias(self) -> tuple[float, ...]:
@@ -65,9 +70,15 @@ class Calibration:
   def bias_at(self, value: float) -> float:
     """The bias interpolated at an observed estimate (the nearest level's outside the
     calibrated range)."""
+    return self._at(value, self.bias)
+
+  def bias_se_at(self, value: float) -> float:
+    """The standard error of `bias_at(value)` (from the seeds' spread)."""
+    return self._at(value, self.estimate_se)
+
+  def _at(self, value: float, table: tuple[float, ...]) -> float:
     order = np.argsort(self.estimate)
-    return float(np.interp(value, np.asarray(self.estimate)[order],
-                           np.asarray(self.bias)[order]))
+    return float(np.interp(value, np.asarray(self.estimate)[order], np.asarray(table)[order]))
 
   def to_dict(self) -> dict[str, Any]:
     return {**dataclasses.asdict(self), "bias": list(self.bias)}
@@ -101,7 +112,7 @@ def _calibrate(method: str, dim_x: int, dim_y: int, n: int, options: tuple, seed
   else:
     levels = list(LEVELS)
     task_at = lambda level: _gaussian_task(dim_x, dim_y, level)
-  truth, mean = [], []
+  truth, mean, se = [], [], []
   for i, level in enumerate(levels):
     task = task_at(level)
     values = []
@@ -113,7 +124,8 @@ def _calibrate(method: str, dim_x: int, dim_y: int, n: int, options: tuple, seed
                                 **dict(options)).value)
     truth.append(float(task.mi))
     mean.append(float(np.mean(values)))
-  return Calibration(method, dim_x, dim_y, n, seeds, tuple(truth), tuple(mean))
+    se.append(float(np.std(values, ddof=1) / np.sqrt(seeds)) if seeds > 1 else 0.0)
+  return Calibration(method, dim_x, dim_y, n, seeds, tuple(truth), tuple(mean), tuple(se))
 
 
 def _gaussian_task(dim_x: int, dim_y: int, level: float) -> tasks.Task:
@@ -152,17 +164,21 @@ def gap_biases(terms: Any, dims: Mapping[str, tuple[int, int]], n_classes: int,
     seeds: draws per calibration level.
 
   Returns:
-    {estimator: {'bias', 'bias_teacher_student', 'bias_label', 'dims', 'n'}} in nats.
+    {estimator: {'bias', 'bias_se', 'bias_teacher_student', 'bias_label', 'dims', 'n'}}
+    in nats ('bias_se': the two calibrations' standard errors in quadrature).
   """
   options = options or {}
   label_name = next(iter(terms.i_student_label.per_estimator))
   label_cal = calibrate(label_name, dims[label_name][0], n_classes, terms.n,
                         options.get(label_name), seeds)
-  bias_label = label_cal.bias_at(terms.i_student_label.value)
+  value = terms.i_student_label.value
+  bias_label, se_label = label_cal.bias_at(value), label_cal.bias_se_at(value)
   out = {}
   for name, est in terms.i_teacher_student.per_estimator.items():
     cal = calibrate(name, *dims[name], terms.n, options.get(name), seeds)
     bias_ts = cal.bias_at(est["value"])
-    out[name] = {"bias": bias_ts - bias_label, "bias_teacher_student": bias_ts,
-                 "bias_label": bias_label, "dims": list(dims[name]), "n": terms.n}
+    out[name] = {"bias": bias_ts - bias_label,
+                 "bias_se": float(np.hypot(cal.bias_se_at(est["value"]), se_label)),
+                 "bias_teacher_student": bias_ts, "bias_label": bias_label,
+                 "dims": list(dims[name]), "n": terms.n}
   return out

@@ -177,4 +177,4 @@ def rank_criteria(values: Mapping[str, Sequence[float]], gains: Sequence[Mapping
       if significant.any():
         row["significant_sign_agreement"] = float(match[significant].mean())
     rows.append(row)
-  return sorted(rows, key=lambda r: -np.inf if r["spearman"] is None else -r["spearman"])
+  return sorted(rows, key=lambda r: np.inf if r["spearman"] is None else -r["spearman"])

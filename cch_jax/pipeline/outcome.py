@@ -35,10 +35,11 @@ def summary(values: Sequence[float]) -> dict[str, Any]:
 def paired_gains(members: Mapping[str, np.ndarray], accuracy: Any) -> list[dict[str, Any]]:
   """Per KD setting, the KD and baseline accuracies and the paired gain.
 
-  A KD member is paired with the baseline of its (split, seed). With one split the gain
-  `summary` is over seeds. With S > 1 splits it is over the S per-split mean gains, so its
-  standard error and CI carry the split-to-split variation (which dominates on small
-  data), and 'per_split' and 'sign_stable' say whether the sign held on every split.
+  A KD member is paired with the baseline of its (split, seed). With one split the
+  summaries are over seeds. With S > 1 splits they are over the S per-split means (their
+  'per_split' replaces 'per_seed'), so standard errors and CIs carry the split-to-split
+  variation (which dominates on small data), and 'sign_stable' says whether the gain's
+  sign held on every split (None for one split).
 
   Args:
     members: `kd.paired_grid` output ('lam', 'temperature', 'beta', 'seed', 'baseline',
@@ -48,7 +49,7 @@ def paired_gains(members: Mapping[str, np.ndarray], accuracy: Any) -> list[dict[
   Returns:
     One dict per (teacher, λ, T, β), in grid order: teacher, lam, temperature, beta,
     seeds, splits, 'kd', 'baseline', 'gain' `summary` dicts, 'per_split' (S,) mean gains
-    and 'sign_stable' (every split's mean gain has the overall mean's sign).
+    and 'sign_stable' (every split's mean gain has the same sign; None for one split).
   """
   acc = np.asarray(accuracy, np.float64)
   zeros = np.zeros_like(members["seed"])
@@ -67,16 +68,26 @@ def paired_gains(members: Mapping[str, np.ndarray], accuracy: Any) -> list[dict[
     if missing:
       raise ValueError(f"members: no baseline for (split, seed) {missing}")
     kd_acc, base_acc = acc[pick], np.asarray([base[u] for u in units])
-    gains, splits = kd_acc - base_acc, split[pick]
-    per_split = [float(gains[splits == s].mean()) for s in np.unique(splits)]
+    splits = split[pick]
+    means = lambda v: [float(v[splits == s].mean()) for s in np.unique(splits)]
+    per_split = means(kd_acc - base_acc)
+    several = len(per_split) > 1
+    stats_of = lambda v: _split_summary(means(v)) if several else summary(v)
     rows.append({"teacher": setting[0], "lam": setting[1], "temperature": setting[2],
                  "beta": setting[3], "seeds": sorted({u[1] for u in units}),
-                 "splits": len(per_split), "kd": summary(kd_acc),
-                 "baseline": summary(base_acc),
-                 "gain": summary(per_split if len(per_split) > 1 else gains),
+                 "splits": len(per_split), "kd": stats_of(kd_acc),
+                 "baseline": stats_of(base_acc), "gain": stats_of(kd_acc - base_acc),
                  "per_split": per_split,
-                 "sign_stable": bool(len({np.sign(g) for g in per_split}) == 1)})
+                 "sign_stable": bool(len({np.sign(g) for g in per_split}) == 1)
+                 if several else None})
   return rows
+
+
+def _split_summary(per_split: Sequence[float]) -> dict[str, Any]:
+  """`summary` over per-split means, keyed 'per_split' instead of 'per_seed'."""
+  out = summary(per_split)
+  out["per_split"] = out.pop("per_seed")
+  return out
 
 
 def find(rows: Sequence[Mapping[str, Any]], teacher: int, lam: float, temperature: float

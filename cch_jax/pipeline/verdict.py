@@ -36,10 +36,14 @@ class Verdict:
   criterion: str = ""
 
 
-def ci_label(ci_low: float, ci_high: float, bias: float = 0.0) -> str:
+def ci_label(ci_low: float, ci_high: float, bias: float = 0.0, bias_se: float = 0.0
+             ) -> str:
   """DISTIL if the CI is above 0, DO_NOT_DISTIL if below, else UNCERTAIN; UNCERTAIN too
-  when the bias-corrected CI (ci − bias) does not lie on the same side."""
-  raw, corrected = (_side(ci_low - b, ci_high - b) for b in (0.0, bias))
+  when the bias-corrected CI (ci − bias, widened by 1.96·bias_se on each side) does not
+  lie on the same side."""
+  widen = 1.96 * bias_se
+  raw = _side(ci_low, ci_high)
+  corrected = _side(ci_low - bias - widen, ci_high - bias + widen)
   return raw if raw == corrected else UNCERTAIN
 
 
@@ -51,17 +55,21 @@ def _side(low: float, high: float) -> str:
   return UNCERTAIN
 
 
-def verdict(terms: CCHTerms, biases: Mapping[str, float] | None = None) -> Verdict:
+def verdict(terms: CCHTerms, biases: Mapping[str, Mapping[str, float]] | None = None
+            ) -> Verdict:
   """The verdict of one pair's terms (see the module docstring for the rule).
 
   Args:
     terms: the pair's `CCHTerms`.
-    biases: optional {estimator: the gap's bias in nats (estimate − truth) measured on
-      ground-truth tasks}.
+    biases: optional `calibration.gap_biases` output: {estimator: {'bias': the gap's
+      bias in nats (estimate − truth) on ground-truth tasks, 'bias_se': its standard
+      error (optional)}}.
   """
-  bias = {name: float((biases or {}).get(name, 0.0)) for name in terms.gap.per_estimator}
+  found = {name: dict((biases or {}).get(name, {})) for name in terms.gap.per_estimator}
+  bias = {name: float(b.get("bias", 0.0)) for name, b in found.items()}
   gaps = terms.gap.per_estimator
-  per = {name: ci_label(g["ci_low"], g["ci_high"], bias[name]) for name, g in gaps.items()}
+  per = {name: ci_label(g["ci_low"], g["ci_high"], bias[name],
+                        float(found[name].get("bias_se", 0.0))) for name, g in gaps.items()}
   signs = {name: g["value"] > 0 for name, g in gaps.items()}
   disagreement = len(set(signs.values())) > 1
   primary = terms.primary

@@ -31,6 +31,7 @@ def test_criteria_benchmark_ranks_every_criterion_over_every_pair(tmp_path, laun
   for kind in ("calibrated", "uncalibrated"):
     v = report["verdicts"][kind]
     assert v["verdicts"] == 12 and v["held"] <= v["decisive"] <= 12
+    assert v["pairs_held"] <= v["pairs_decisive"] <= 6
   # The calibration can only make verdicts less decisive.
   assert report["verdicts"]["calibrated"]["decisive"] <= \
       report["verdicts"]["uncalibrated"]["decisive"]
@@ -69,3 +70,15 @@ def test_stack_puts_splits_first():
   assert train["x"].shape[:2] == train["y"].shape == (2, parts[0].train.n)
   assert not np.array_equal(parts[0].train.indices, parts[1].train.indices)
   np.testing.assert_array_equal(np.bincount(train["y"][0]), np.bincount(train["y"][1]))
+
+
+def test_two_views_of_generated_data(tmp_path, launch):
+  """Any multi-view source works (here the synthetic generator's views 'a' and 'b'); with
+  two ordered pairs no Spearman exists, and the report says so instead of failing."""
+  run = launch("--config=configs/criteria_benchmark.py:tiny", "--config.data.name=synthetic",
+               "--config.views=a,b", workdir=tmp_path)
+  assert run.returncode == 0, run.stderr[-3000:]
+  report = json.loads((tmp_path / "report.json").read_text())
+  assert [(p["teacher"], p["student"]) for p in report["pairs"]] == [("a", "b"), ("b", "a")]
+  assert all(r["spearman"] is None for r in report["ranking"])
+  assert "(Spearman –)" in run.stdout

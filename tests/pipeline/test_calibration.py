@@ -44,10 +44,10 @@ def test_a_gap_its_bias_could_explain_is_uncertain():
   decisive = pipeline.verdict(terms).label
   assert decisive != pipeline.UNCERTAIN
   across = np.sign(g["value"]) * (abs(g["value"]) + 0.5)  # moves the CI past 0
-  v = pipeline.verdict(terms, {"ksg": across})
+  v = pipeline.verdict(terms, {"ksg": {"bias": across}})
   assert v.label == pipeline.UNCERTAIN and "bias" in v.reason
   assert v.criterion == "CCH gap (ksg − label_knn)"
-  assert pipeline.verdict(terms, {"ksg": -across}).label == decisive
+  assert pipeline.verdict(terms, {"ksg": {"bias": -across}}).label == decisive
   bias = calibration.gap_biases(terms, terms.dims, 3, {"ksg": {"k": 3}}, seeds=1)["ksg"]
   assert bias["bias"] == pytest.approx(bias["bias_teacher_student"] - bias["bias_label"])
   assert terms.dims == {"ksg": (2, 2), "label_knn": (2, 3)}
@@ -58,3 +58,4 @@ def test_ci_label_with_bias():
   assert pipeline.ci_label(0.1, 0.3, bias=0.2) == pipeline.UNCERTAIN  # corrected [-0.1, 0.1]
   assert pipeline.ci_label(-0.3, -0.1, bias=-0.5) == pipeline.UNCERTAIN  # corrected above 0
   assert pipeline.ci_label(-0.3, -0.1, bias=0.5) == pipeline.DO_NOT_DISTIL
+  assert pipeline.ci_label(0.1, 0.3, bias=-0.2, bias_se=0.2) == pipeline.UNCERTAIN  # widened
