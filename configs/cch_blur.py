@@ -7,7 +7,7 @@ estimators, the verdict, the baseline vs KD students over `kd.seeds` seeds and t
 with its CI; then gain against gap (gain_vs_gap.png) and the rate at which the verdict's
 sign matched the measured gain's.
 
-The main job (README), 75-90 s on a 2-core CPU:
+The main job (README), about 95 s on a 2-core CPU:
 
   python launch.py --config=configs/cch_blur.py:small --workdir=workdir/cch_blur
 
@@ -18,7 +18,7 @@ The full grid (5 seeds, 10 teachers): `--config=configs/cch_blur.py`. Any grid:
 Expected output: progress lines per stage (teachers, student encoder, one analysis line
 per γ with its verdict, the student population with ETA, the gap monitor), then
 
-  cch_blur: teacher '<top-ranked view>' -> student 'mnistm': <VERDICT> (gap ...);
+  cch_blur: teacher '<top-ranked view>' -> student 'mnistm': predicted <VERDICT> (gap ...);
   measured KD gain ...; gap sign matched the gain's for k/n teachers; report: .../report.md
 
 and in the workdir report.json, report.md (the Table-1-style table, agreement), terms.png,

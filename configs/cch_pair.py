@@ -20,8 +20,9 @@ only briefly: `--config.analysis.a_priori_steps=0,100`.
 
 Expected output: stage progress lines, then one line such as
 
-  cch_pair: teacher 'clean' -> student 'mnistm': DISTIL (gap +0.xxx [+0.xxx, +0.xxx]
-  nats); measured KD gain +0.0xx [...] (prediction held); report: .../report.md
+  cch_pair: teacher 'clean' -> student 'mnistm': predicted <VERDICT> (gap +0.xxx
+  [±0.xxx, +0.xxx] nats); measured KD gain +0.0xx [...] (prediction held / failed /
+  nothing to check); report: .../report.md
 
 and in the workdir: report.json, report.md, terms.png, gain_vs_gap.png, monitor.png,
 monitor.json, teachers/, student/, students/ (checkpoints, metrics.jsonl). Kill it at any

@@ -11,7 +11,8 @@ Fuse any views with '&' (`--config.data.student='occlude:half=left&mnistm'`); on
 
 Expected output: the analysis line, then
 
-  fusion_kd: teacher 'clean' -> student 'blur:sigma=1.5&noise:std=0.5': <VERDICT> (gap ...);
+  fusion_kd: teacher 'clean' -> student 'blur:sigma=1.5&noise:std=0.5': predicted
+  <VERDICT> (gap ...);
   measured KD gain ... (prediction held / failed); report: .../report.md
 """
 

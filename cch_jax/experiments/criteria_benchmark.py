@@ -164,7 +164,8 @@ def analyse_split(config, held: data.Split, encoders, views, key, n_train
 
 def train_students(config, parts, encoders, views, workdir) -> dict[str, Any]:
   """Stage 3: per student view, baselines and KD students from every other view over
-  splits × seeds × (λ, T). Returns {student view: (members, val acc, test acc)}."""
+  splits × seeds × (λ, T). Returns {student view: (members, val accuracy (M,), test
+  accuracy (M,), the teacher views in members['teacher'] order)}."""
   out = {}
   model = stages.build_model(config.student.model, parts[0].n_classes)
   train_config = kd.TrainConfig.from_mapping(config.student.train)
