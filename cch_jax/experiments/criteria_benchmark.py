@@ -31,7 +31,7 @@ from cch_jax import data, kd, mi, pipeline
 from cch_jax.data import transforms
 from cch_jax.experiments import criteria_report, stages, study
 from cch_jax.experiments.registry import EXPERIMENTS
-from cch_jax.pipeline import calibration, criteria, representations
+from cch_jax.pipeline import criteria, representations
 
 
 def benchmark_config() -> ml_collections.ConfigDict:
@@ -149,8 +149,7 @@ def analyse_split(config, held: data.Split, encoders, views, key, n_train
                                  estimators=names, label_estimator=labels[0],
                                  reduce_dim=a.reduce_dim, n_resamples=a.n_resamples,
                                  options=options)
-      biases = (calibration.gap_biases(terms, terms.dims, int(held.labels.max()) + 1,
-                                       options, a.calibration_seeds) if a.calibrate else {})
+      biases = study.gap_biases(config, terms, held.labels)
       calibrated = pipeline.verdict(terms, biases)
       values = criteria.pair_criteria(terms, extra[s], seen[t]["z"], seen[s]["z"],
                                       seen[t]["h"], seen[s]["h"], held.labels,

@@ -156,6 +156,16 @@ def check_study(config: ml_collections.ConfigDict, ds: data.MultiViewData,
   members_of(config, len(ds.teacher))
 
 
+def gap_biases(config: ml_collections.ConfigDict, terms: pipeline.CCHTerms,
+               labels: np.ndarray) -> dict[str, dict[str, Any]]:
+  """`calibration.gap_biases` with the analysis settings ({} unless analysis.calibrate)."""
+  a = config.analysis
+  if not a.calibrate:
+    return {}
+  return calibration.gap_biases(terms, terms.dims, int(labels.max()) + 1,
+                                estimator_options(config), a.calibration_seeds)
+
+
 def analyse(config: ml_collections.ConfigDict, held: data.Split, key: jax.Array,
             teachers: Sequence[tuple[Any, Any]], student: tuple[Any, Any],
             views: Sequence[str], student_view: str) -> list[dict[str, Any]]:
@@ -174,9 +184,7 @@ def analyse(config: ml_collections.ConfigDict, held: data.Split, key: jax.Array,
         h_t, h_s, held.labels, key, estimators=estimator_names(config),
         label_estimator=a.label_estimator, reduce_dim=a.reduce_dim,
         n_resamples=a.n_resamples, options=estimator_options(config))
-    biases = (calibration.gap_biases(terms, terms.dims, int(held.labels.max()) + 1,
-                                     estimator_options(config), a.calibration_seeds)
-              if a.calibrate else {})
+    biases = gap_biases(config, terms, held.labels)
     v = pipeline.verdict(terms, biases)
     logging.info("analysis %d/%d, teacher %r: %s -> %s", g + 1, len(views), view,
                  v.reason, v.label)
