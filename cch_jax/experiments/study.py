@@ -71,12 +71,13 @@ def study_config(experiment: str, teacher: str = "clean", student: str = "mnistm
 
 def shrink_to_tiny(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   """A seconds-long version of a study config (smoke tests): tiny MLPs, few steps, cheap
-  estimators, two seeds."""
+  estimators, no estimator-bias calibration (the criteria benchmark's tiny mode and
+  tests/pipeline/test_calibration.py cover it), two seeds."""
   for block in (config.teacher, config.student):
     block.model = stages.model_config("mlp", widths=(32,))
     block.train = stages.train_config(40, batch_size=64, evaluations=2)
   config.analysis.n_resamples = 5
-  config.analysis.calibration_seeds = 1
+  config.analysis.calibrate = False  # the estimator-bias runs cost more than a tiny study
   config.analysis.options.latent.update(seeds=2, steps=50, batch=64, width=16)
   config.kd.seeds = 2
   return config
