@@ -8,9 +8,6 @@ distances, blocked like KSG.
 
 from __future__ import annotations
 
-import functools
-
-import jax
 import jax.numpy as jnp
 from jax import Array
 from jax.scipy.special import digamma
@@ -18,7 +15,7 @@ from jax.scipy.special import digamma
 from cch_jax.mi import knn
 
 
-@functools.partial(jax.jit, static_argnames=("n_classes", "k", "norm", "block"))
+@knn.jit_kernel(static_argnames=("n_classes", "k", "norm", "block"))
 def knn_label_mi(x: Array, labels: Array, n_classes: int, k: int = 3,
                  norm: str = "euclidean", block: int = 64) -> Array:
   """Ross kNN estimate of I(X; Y) in nats, not clipped; x (n, d), labels (n,) in [0, K)."""
@@ -28,12 +25,12 @@ def knn_label_mi(x: Array, labels: Array, n_classes: int, k: int = 3,
   k_i = jnp.minimum(k, n_c - 1)
 
   def rows_fn(rows, valid):
-    d = knn.distances(x[rows], x, norm)  # d[i, i] = 0 counts the point itself in m_i
+    (d,) = knn.distances([(x[rows], x)], norm)  # d[i, i] = 0 counts the point itself in m_i
     same = labels[None, :] == labels[rows][:, None]
     radii = knn.kth_smallest(jnp.where(same, knn.exclude_self(d, rows), jnp.inf),
                              tuple(range(1, k + 1)))  # (k, b)
     r = jnp.take_along_axis(radii, (k_i[rows] - 1)[None, :], axis=0)[0]
-    return jnp.sum(d < r[:, None], axis=1)
+    return knn.count_below(d, r)
 
   m = knn.map_query_blocks(rows_fn, n, min(block, n))
   return (digamma(float(n)) + jnp.mean(digamma(k_i.astype(x.dtype)))

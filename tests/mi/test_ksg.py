@@ -1,10 +1,11 @@
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy.special import digamma
 
 from cch_jax import mi
-from cch_jax.mi import tasks
+from cch_jax.mi import knn, tasks
 
 
 def _reference_ksg(x, y, k, norm):
@@ -27,11 +28,23 @@ def _reference_ksg(x, y, k, norm):
 @pytest.mark.parametrize("norm", ["euclidean", "max"])
 def test_ksg_equals_an_exact_reference(dims, norm):
   rng = np.random.default_rng(sum(dims))
-  z = rng.normal(size=(500, sum(dims)))
+  z = rng.normal(size=(1200, sum(dims)))  # past kth_smallest's threshold for grouping
   z[:, dims[0]:] += 0.8 * z[:, :1]
   x, y = z[:, :dims[0]].astype(np.float32), z[:, dims[0]:].astype(np.float32)
   for k in (1, 4):
     assert abs(float(mi.ksg_mi(x, y, k, norm, block=64)) - _reference_ksg(x, y, k, norm)) < 1e-4
+
+
+@pytest.mark.parametrize("width", [37, 1000])
+def test_kth_smallest_counts_ties_and_infinities(width):
+  """Both paths (direct passes below 4·k·GROUP columns, groups above) against a sort."""
+  rng = np.random.default_rng(width)
+  d = rng.integers(0, 40, size=(16, width)).astype(np.float32)
+  d[rng.random(d.shape) < 0.3] = np.inf
+  d[0, 3:] = np.inf  # a row with fewer finite values than k
+  ks = (1, 2, 3, 5)
+  expected = np.sort(d, axis=1)[:, np.asarray(ks) - 1].T
+  np.testing.assert_array_equal(np.asarray(knn.kth_smallest(jnp.asarray(d), ks)), expected)
 
 
 def test_k_ensemble_and_pointwise_agree_with_single_runs():
@@ -40,6 +53,8 @@ def test_k_ensemble_and_pointwise_agree_with_single_runs():
   assert pointwise.shape == (2, 400)
   for row, k in zip(pointwise, (2, 5)):
     np.testing.assert_allclose(row.mean(), mi.ksg_mi(x, y, k), rtol=1e-5)
+  # Called from inside a jit, the kernel compiles without its top-level compiler options.
+  np.testing.assert_allclose(jax.jit(mi.ksg_mi)(x, y), mi.ksg_mi(x, y), rtol=1e-6)
 
 
 def test_ksg_is_close_to_truth_on_low_dimensional_gaussians():
