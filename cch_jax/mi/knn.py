@@ -1,9 +1,9 @@
 """Exact k-nearest-neighbour primitives for the kNN estimators, blocked over query rows.
 
 Memory is O(block × n): distances from one block of queries to all n points. On XLA:CPU,
-`lax.top_k` is much slower than a few passes of a row minimum, so `kth_smallest` does those,
-after one pass has narrowed each row down to the few groups of columns that can hold the
-answer.
+`lax.top_k` over whole rows is much slower than a few passes of a row minimum, so
+`kth_smallest` does those, after one pass has narrowed each row down to the few groups of
+columns that can hold the answer (`top_k` only picks those groups among the group minima).
 """
 
 from __future__ import annotations
