@@ -17,8 +17,8 @@ from jax import Array, lax
 
 NORMS = ("euclidean", "max")
 GROUP = 32  # columns per group in kth_smallest's first pass
-# On CPUs with AVX-512, 512-bit vectors made max-norm KSG 1.5x faster (n = 20,000, 16 + 16
-# dims). Other CPUs and backends ignore the option.
+# On CPUs with AVX-512, 512-bit vectors made max-norm KSG 1.2x faster (n = 20,000, 16 + 16
+# dims; benchmarks/mi_ksg.py). Other CPUs and backends ignore the option.
 COMPILER_OPTIONS = {"xla_cpu_prefer_vector_width": 512}
 
 
