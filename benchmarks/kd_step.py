@@ -89,11 +89,11 @@ class JaxRunner:
                compiler_options: dict | None = None):
     self.teacher = kd.make_model(name, N_CLASSES)
     self.student = kd.make_model(name, N_CLASSES)
-    config = kd.TrainConfig(optimizer="adam", learning_rate=LEARNING_RATE, lam=LAM,
-                            temperature=TEMPERATURE)
+    config = kd.TrainConfig(optimizer="adam", learning_rate=LEARNING_RATE)
     x = jnp.asarray(data["x"])
     self.teacher_params = self.teacher.init(jax.random.key(1), x[:1])["params"]
-    self.state = kd.create_state(self.student, config, jax.random.key(2), x)
+    self.state = kd.create_state(self.student, config, jax.random.key(2), x, lam=LAM,
+                                 temperature=TEMPERATURE)
     self.data = {k: jnp.asarray(v) for k, v in data.items()}
     self.key = jax.random.key(3)
     self.step = make_jax_step(self.teacher, compiler_options)
@@ -340,20 +340,42 @@ def step_table(batches, repeats: int, target_s: float, use_compile: bool) -> Non
 # ----------------------------------------------------------------------------- part 2
 
 
+def member_step_flops(student: kd.Classifier, config: kd.TrainConfig,
+                      train: dict[str, jax.Array]) -> float:
+  """XLA's FLOP count of one member's KD step (forward, backward, Adam) on one batch."""
+  batch = {k: v[:config.batch_size] for k, v in train.items()}
+  state = kd.create_state(student, config, jax.random.key(0), batch["x"], lam=LAM,
+                          temperature=TEMPERATURE)
+  step = jax.jit(kd.train_step).lower(state, batch, jax.random.key(1)).compile()
+  return float(step.cost_analysis()["flops"])
+
+
+def gemm_peak(n: int = 2048, repeats: int = 5) -> float:
+  """float32 (n, n) @ (n, n) GFLOP/s, the median of `repeats` timed products."""
+  a = jax.random.normal(jax.random.key(0), (n, n), jnp.float32)
+  matmul = jax.jit(lambda a, b: a @ b)
+  matmul(a, a).block_until_ready()
+  times = [seconds(lambda: matmul(a, a).block_until_ready()) for _ in range(repeats)]
+  return 2 * n**3 / float(np.median(times)) / 1e9
+
+
 @functools.partial(jax.jit, static_argnums=(1, 2, 3))
-def index_draws(keys: jax.Array, n: int, batch_size: int, steps: int) -> jax.Array:
-  """The `kd.batch_indices` calls of a population's training loop alone (one draw per
-  member and step, vmapped over members as `train_population` does): (M,) index sums."""
+def stream_draws(keys: jax.Array, n: int, batch_size: int, steps: int) -> jax.Array:
+  """A population's batch draws alone: `batching.next_rows` for its Q streams (keys
+  (Q,)) over `steps` steps, as `population.advance_population` draws them."""
+  from cch_jax.kd import batching  # noqa: PLC0415
 
-  def member(key):
-    body = lambda total, i: (total + jnp.sum(kd.batch_indices(key, i, n, batch_size)), None)
-    return jax.lax.scan(body, jnp.zeros((), jnp.int32), jnp.arange(steps))[0]
+  def body(carry, i):
+    perms, total = carry
+    perms, rows = batching.next_rows(perms, keys, i, n, batch_size)
+    return (perms, total + jnp.sum(rows)), None
 
-  return jax.vmap(member)(keys)
+  perms = batching.epoch_permutations(keys, 0, n, batch_size)
+  return jax.lax.scan(body, (perms, jnp.zeros((), jnp.int32)), jnp.arange(steps))[0][1]
 
 
-def population_table(steps: int, n_rows: int, repeats: int) -> None:
-  """Students/s of one vmapped `train_population` call vs one call per student."""
+def population_task(n_rows: int):
+  """(student, train dict with a frozen teacher's logits) on random (n, 8, 8, 1) rows."""
   rng = np.random.default_rng(0)
   x = rng.random((n_rows,) + INPUT_SHAPE, np.float32)
   teacher = kd.make_model("mlp", N_CLASSES)
@@ -361,55 +383,61 @@ def population_table(steps: int, n_rows: int, repeats: int) -> None:
   train = {"x": jnp.asarray(x),
            "y": jnp.asarray(rng.integers(0, N_CLASSES, n_rows).astype(np.int32)),
            **kd.teacher_targets(teacher, teacher_params, x, features=False)}
-  student = kd.make_model("mlp", N_CLASSES)
+  return kd.make_model("mlp", N_CLASSES), train
+
+
+def population_table(steps: int, n_rows: int, repeats: int, seeds: int,
+                     device_counts: list[int]) -> None:
+  """Students/s of one `train_population` call (per device count) vs one call per
+  student; the population's GFLOP/s against the GEMM peak; its batch draws' share."""
+  student, train = population_task(n_rows)
   config = kd.TrainConfig(steps=steps, batch_size=128, learning_rate=LEARNING_RATE)
   grid = kd.paired_grid(lams=(0.25, 0.5, 0.75, 1.0), temperatures=(1.0, 4.0),
-                        seeds=range(3))
-  grid = {k: v for k, v in grid.items() if k != "baseline"}
+                        seeds=range(seeds))
   m = len(grid["lam"])
   key = jax.random.key(0)
   member = lambda i: {k: v[i:i + 1] for k, v in grid.items()}
-
-  def vmapped():
-    return jax.block_until_ready(kd.train_population(student, config, train, grid, key))
-
-  def sequential():
-    return [jax.block_until_ready(kd.train_population(student, config, train, member(i),
-                                                      key)) for i in range(m)]
-
-  first_vmapped = seconds(vmapped)
-  first_one = seconds(lambda: jax.block_until_ready(
-      kd.train_population(student, config, train, member(0), key)))
-  keys = jax.random.split(key, m)
-  draws = lambda k: index_draws(k, n_rows, config.batch_size, steps).block_until_ready()
-  draws(keys), draws(keys[:1])
-  together, apart, draws_together, draws_apart = [], [], [], []
+  together = {d: (lambda d=d: kd.train_population(student, config, train, grid, key,
+                                                  devices=jax.devices()[:d]))
+              for d in device_counts}
+  sequential = lambda: [kd.train_population(student, config, train, member(i), key,
+                                            devices=jax.devices()[:1]) for i in range(m)]
+  first = {d: seconds(run) for d, run in together.items()}
+  first_one = seconds(lambda: kd.train_population(student, config, train, member(0), key))
+  stream_keys = jax.random.split(key, seeds)
+  draws = lambda k: stream_draws(k, n_rows, config.batch_size, steps).block_until_ready()
+  draws(stream_keys), draws(stream_keys[:1])
+  times = {d: [] for d in device_counts}
+  apart, draws_together, draws_apart = [], [], []
   for _ in range(repeats):
-    together.append(seconds(vmapped))
+    for d, run in together.items():
+      times[d].append(seconds(run))
     apart.append(seconds(sequential))
-    draws_together.append(seconds(lambda: draws(keys)))
-    draws_apart.append(seconds(lambda: [draws(keys[i:i + 1]) for i in range(m)]))
-  curves = vmapped().curves["loss"]
-  gaps = np.stack([np.abs(np.asarray(out.curves["loss"][0] - curves[i]))
-                   for i, out in enumerate(sequential())])
-  t_vmapped, t_seq = float(np.median(together)), float(np.median(apart))
-  examples = m * steps * config.batch_size
-  print(f"\nKD population: MLP students, {m} members ({len(set(grid['seed']))} seeds × "
-        f"(1 baseline + 4 λ × 2 T)), {steps} steps of batch {config.batch_size} on "
-        f"{n_rows:,} random rows (8, 8, 1) with precomputed teacher logits; median of "
-        f"{repeats} interleaved repeats. Same students both ways: loss curves agree to "
-        f"{gaps[:, 0].max():.1e} at step 1 and {gaps.max():.1e} over all steps "
-        f"(float rounding amplified by training)\n")
-  print("| implementation | seconds | students/s | examples/s | speed-up | "
-        "first call s (incl. compile) | its kd.batch_indices draws alone, s (share) |")
-  print("|---|---|---|---|---|---|---|")
-  for label, sec, first, draw_s in (
-      ("one at a time (1-member grid, Python loop)", t_seq, first_one,
-       np.median(draws_apart)),
-      (f"vmapped population ({m} members, one call)", t_vmapped, first_vmapped,
-       np.median(draws_together))):
-    print(f"| {label} | {sec:.2f} | {m / sec:.2f} | {examples / sec:,.0f} | "
-          f"{t_seq / sec:.2f}× | {first:.2f} | {draw_s:.2f} ({draw_s / sec:.0%}) |")
+    draws_together.append(seconds(lambda: draws(stream_keys)))
+    draws_apart.append(seconds(lambda: [draws(stream_keys[:1]) for _ in range(m)]))
+  flops, peak = member_step_flops(student, config, train), gemm_peak()
+  t_seq = float(np.median(apart))
+  print(f"\nKD population: MLP students, {m} members ({seeds} seeds × (1 baseline + 4 λ × "
+        f"2 T)), {steps} steps of batch {config.batch_size} on {n_rows:,} random rows "
+        f"(8, 8, 1) with precomputed teacher logits; median of {repeats} interleaved "
+        f"repeats; {flops / 1e6:.1f} MFLOP per member-step (XLA cost analysis); float32 "
+        f"GEMM peak {peak:.0f} GFLOP/s (2048² matmul, same run)\n")
+  print("| implementation | devices | seconds | students/s | GFLOP/s | % of GEMM peak | "
+        "speed-up | first call s (incl. compile) | batch draws alone, s (share) |")
+  print("|---|---|---|---|---|---|---|---|---|")
+  rows = [("one at a time (1-member grid, Python loop)", 1, t_seq, first_one,
+           float(np.median(draws_apart)))]
+  rows += [(f"population ({m} members, one call)", d, float(np.median(times[d])), first[d],
+            float(np.median(draws_together))) for d in device_counts]
+  for label, d, sec, first_s, draw_s in rows:
+    gflops = flops * m * steps / sec / 1e9
+    print(f"| {label} | {d} | {sec:.2f} | {m / sec:.2f} | {gflops:.1f} | "
+          f"{gflops / peak:.0%} | {t_seq / sec:.2f}× | {first_s:.2f} | "
+          f"{draw_s:.3f} ({draw_s / sec:.1%}) |")
+  best = min(device_counts, key=lambda d: np.median(times[d]))
+  gflops = flops * m * steps / float(np.median(times[best])) / 1e9
+  print(f"\npopulation: {gflops:.1f} GFLOP/s = {gflops / peak:.0%} of the GEMM peak "
+        f"({best} device(s))")
 
 
 def main() -> None:
@@ -422,6 +450,11 @@ def main() -> None:
   parser.add_argument("--population_steps", type=int, default=300)
   parser.add_argument("--population_rows", type=int, default=1797)
   parser.add_argument("--population_repeats", type=int, default=3)
+  parser.add_argument("--population_seeds", type=int, default=3,
+                      help="members = seeds × (1 + 8): 3 -> 27")
+  parser.add_argument("--population_devices", type=int, nargs="+", default=[1],
+                      help="device counts to run the population on (fake CPU devices: "
+                           "XLA_FLAGS=--xla_force_host_platform_device_count=N)")
   parser.add_argument("--skip", choices=("step", "population"), default=None)
   args = parser.parse_args()
 
@@ -435,7 +468,8 @@ def main() -> None:
   if args.skip != "step":
     step_table(args.batches, args.repeats, args.target_s, not args.no_compile)
   if args.skip != "population":
-    population_table(args.population_steps, args.population_rows, args.population_repeats)
+    population_table(args.population_steps, args.population_rows, args.population_repeats,
+                     args.population_seeds, args.population_devices)
   print(f"\nload average at end (1, 5, 15 min): "
         f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 

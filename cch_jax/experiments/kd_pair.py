@@ -1,7 +1,7 @@
 """KD on one teacher view and one student view: teacher, then baseline and KD students.
 
-Stage 1 trains the teacher on its view (`kd.fit`: checkpointed, resumable); stage 2 trains
-a paired population of students on the student view, one compiled program for every
+Stage 1 trains the teacher on its view (a population of one: checkpointed, resumable);
+stage 2 trains a paired population of students on the student view, one compiled program for every
 (λ, T, seed) plus a λ = 0 baseline per seed (`kd.fit_population`: checkpointed,
 resumable). The baseline and KD students of a seed share initialisation and batch order,
 so their test-accuracy difference is a paired KD gain.
@@ -33,8 +33,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 def train_teacher(config: ml_collections.ConfigDict, ds: data.MultiViewData, view: str,
                   workdir: str) -> tuple[kd.Classifier, Any, dict[str, float]]:
   """Stage 1: the teacher on `view`. Returns (model, params, accuracies)."""
-  return stages.train_on_view(config.teacher, ds, view, os.path.join(workdir, "teacher"),
-                              config.seed)
+  [teacher] = stages.train_on_views(config.teacher, ds, [view],
+                                    os.path.join(workdir, "teacher"), config.seed)
+  return teacher
 
 
 def train_students(config: ml_collections.ConfigDict, ds: data.MultiViewData,

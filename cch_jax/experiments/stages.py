@@ -1,11 +1,11 @@
 """Config blocks and training stages shared by the experiments.
 
   model = build_model(model_config("cnn"), n_classes)
-  model, params, accuracy = train_on_view(block, ds, "blur:sigma=1", workdir, seed)
+  [(model, params, accuracy)] = train_on_views(block, ds, ["blur:sigma=1"], workdir, seed)
 
-`train_on_view` runs `kd.fit` (checkpointed, resumable) on one view of a `MultiViewData`;
-`quick_encoder` trains an encoder briefly in memory (or not at all), for the a-priori
-analysis.
+`train_on_views` trains one encoder per view as a population (`kd.fit_population`,
+checkpointed, resumable); `quick_encoder` trains an encoder briefly in memory (or not at
+all), for the a-priori analysis.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -42,9 +43,9 @@ def train_config(steps: int, batch_size: int = 128, lr: float = 1e-3,
   return ml_collections.ConfigDict({
       "steps": steps, "batch_size": batch_size, "optimizer": "adam", "learning_rate": lr,
       "weight_decay": 0.0, "schedule": "warmup_cosine", "warmup_steps": steps // 20,
-      "final_lr_fraction": 0.05, "grad_clip": 0.0, "lam": 0.0, "temperature": 1.0,
-      "beta": 0.0, "eval_batch_size": 1024, "eval_every": every, "log_every": every,
-      "checkpoint_every": every, "max_to_keep": 2})
+      "final_lr_fraction": 0.05, "grad_clip": 0.0, "data_shards": 1,
+      "eval_batch_size": 1024, "eval_every": every, "checkpoint_every": every,
+      "max_to_keep": 2})
 
 
 def build_model(config: ml_collections.ConfigDict, n_classes: int) -> kd.Classifier:
@@ -55,19 +56,34 @@ def build_model(config: ml_collections.ConfigDict, n_classes: int) -> kd.Classif
                        **{k: v for k, v in config.items() if k in knobs})
 
 
-def train_on_view(block: ml_collections.ConfigDict, ds: data.MultiViewData, view: str,
-                  workdir: str, seed: int) -> tuple[kd.Classifier, Any, dict[str, float]]:
-  """Trains block.model on `view` with block.train (`kd.fit`, resumable in `workdir`).
+def train_on_views(block: ml_collections.ConfigDict, ds: data.MultiViewData,
+                   views: Sequence[str], workdir: str, seed: int
+                   ) -> list[tuple[kd.Classifier, Any, dict[str, float]]]:
+  """Trains block.model on each of `views` with block.train, as populations
+  (`kd.fit_population`, resumable in `workdir`): views of one input shape are stacked on
+  the split axis and train together, one member each (in workdir, or workdir/<k>/ for
+  the k-th shape when the views have several).
+  Each member has seed `seed`, so it trains exactly as it would alone.
 
   Returns:
-    (model, params, {'train', 'validation', 'test'} accuracies).
+    Per view: (model, params, {'train', 'validation', 'test'} accuracies).
   """
   model = build_model(block.model, ds.n_classes)
-  split = lambda s: {"x": s.views[view], "y": s.labels}
-  result = kd.fit(model, kd.TrainConfig.from_mapping(block.train), split(ds.train), workdir,
-                  key=jax.random.key(seed), val=split(ds.validation))
-  params = result.state.params["model"]
-  return model, params, accuracies(model, params, ds, view)
+  config = kd.TrainConfig.from_mapping(block.train)
+  groups: dict[tuple[int, ...], list[str]] = {}
+  for view in views:
+    groups.setdefault(ds.train.views[view].shape, []).append(view)
+  params = {}
+  for k, group in enumerate(groups.values()):
+    stack = lambda s: {"x": np.stack([s.views[v] for v in group]),
+                       "y": np.stack([s.labels] * len(group))}
+    members = kd.paired_grid((), (), [seed], splits=len(group))
+    where = workdir if len(groups) == 1 else os.path.join(workdir, str(k))
+    result = kd.fit_population(model, config, stack(ds.train), members, where,
+                               key=jax.random.key(seed), val=stack(ds.validation))
+    params.update({v: jax.tree.map(lambda a, i=i: a[i], result.params["model"])
+                   for i, v in enumerate(group)})
+  return [(model, params[v], accuracies(model, params[v], ds, v)) for v in views]
 
 
 def quick_encoder(block: ml_collections.ConfigDict, ds: data.MultiViewData, view: str,
@@ -81,11 +97,11 @@ def quick_encoder(block: ml_collections.ConfigDict, ds: data.MultiViewData, view
   if steps == 0:
     return model, model.init(jax.random.key(seed), x[:1])["params"]
   cfg = dict(block.train.to_dict(), steps=steps, warmup_steps=min(
-      block.train.warmup_steps, steps // 2), eval_every=steps, log_every=steps,
+      block.train.warmup_steps, steps // 2), eval_every=steps,
              checkpoint_every=steps)
-  params, _ = kd.train_teacher(model, kd.TrainConfig.from_mapping(cfg), {"x": x, "y": y},
-                               jax.random.key(seed))
-  return model, params
+  result = kd.train_population(model, kd.TrainConfig.from_mapping(cfg), {"x": x, "y": y},
+                               kd.paired_grid((), (), [seed]), jax.random.key(seed))
+  return model, jax.tree.map(lambda a: a[0], result.params["model"])
 
 
 def accuracies(model: kd.Classifier, params: Any, ds: data.MultiViewData, view: str

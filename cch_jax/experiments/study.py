@@ -1,7 +1,8 @@
 """A CCH study: candidate teacher views -> one student view, from the analysis to the proof.
 
 Stages (each logged with progress; training stages checkpointed and resumable):
-  1. teachers: one encoder per teacher view (`kd.fit`, workdir/teachers/<view>/);
+  1. teachers: one encoder per teacher view, views of one shape as one population
+     (`stages.train_on_views`, workdir/teachers/);
   2. student encoder: one trained on the student view alone (workdir/student/);
   3. analysis: H_t, H_s on the held-out analysis rows (never trained on) -> the CCH terms
      with CIs per estimator -> verdict per teacher -> ranking; optionally the same with
@@ -119,7 +120,7 @@ def members_of(config: ml_collections.ConfigDict, n_teachers: int, splits: int =
     raise ValueError(f"kd.seeds: expected an integer >= 1, got {config.kd.seeds!r}")
   members = kd.paired_grid(lams, temps, range(config.kd.seeds), config.kd.beta, n_teachers,
                            splits)
-  kd.population.check_members(members)
+  kd.check_members(members)
   return members
 
 
@@ -207,15 +208,13 @@ def run_study(config: ml_collections.ConfigDict, workdir: str,
                config.analysis.split)
   views, key = ds.teacher, jax.random.key(config.seed)
   clock = stages.Clock()
-  trained = []
-  for g, view in enumerate(views):
-    logging.info("stage 1/4: teacher %d/%d on %r", g + 1, len(views), view)
-    trained.append(stages.train_on_view(config.teacher, ds, view, os.path.join(
-        workdir, "teachers", stages.slug(view)), config.seed))
+  logging.info("stage 1/4: %d teachers on %s", len(views), ", ".join(map(repr, views)))
+  trained = stages.train_on_views(config.teacher, ds, views,
+                                  os.path.join(workdir, "teachers"), config.seed)
   clock("teachers")
   logging.info("stage 2/4: student encoder on %r", ds.student)
-  student = stages.train_on_view(config.student, ds, ds.student,
-                                 os.path.join(workdir, "student"), config.seed)
+  [student] = stages.train_on_views(config.student, ds, [ds.student],
+                                    os.path.join(workdir, "student"), config.seed)
   clock("student_encoder")
   logging.info("stage 3/4: CCH analysis on %d held-out rows", held.n)
   found = analyse(config, held, jax.random.fold_in(key, 1), [t[:2] for t in trained],

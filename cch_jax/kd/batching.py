@@ -3,7 +3,9 @@
 The order is epoch-wise without replacement: epoch e = step // (n // B) shuffles the n
 training rows with fold_in(key, e) and step takes the next B of them (the last n mod B
 rows of each shuffle are skipped). A resumed run therefore sees the same batches, and
-students sharing a key (a baseline and its KD twin) see the same order.
+students sharing a key (a baseline and its KD twins) see the same order. A population
+draws one shuffle per epoch per batch stream (`epoch_permutations`, `next_rows`), not
+one per member and step.
 """
 
 from __future__ import annotations
@@ -64,7 +66,9 @@ def split_axes(data: Any) -> int:
 
 
 def batch_indices(key: Array, step: Array | int, n: int, batch_size: int) -> Array:
-  """Row indices (batch_size,) of training step `step` over n rows (n >= batch_size)."""
+  """Row indices (batch_size,) of training step `step` over n rows (n >= batch_size):
+  the definition of the batch order (`StreamOrder` computes the same indices once per
+  epoch for a whole population)."""
   if batch_size > n:
     raise ValueError(f"batch_size: expected at most n = {n} rows, got {batch_size}")
   per_epoch = n // batch_size
@@ -73,9 +77,26 @@ def batch_indices(key: Array, step: Array | int, n: int, batch_size: int) -> Arr
   return jax.lax.dynamic_slice_in_dim(perm, i * batch_size, batch_size)
 
 
-def take(arrays: PyTree, idx: Array) -> PyTree:
-  """Rows `idx` of every array in `arrays` (leading axis n)."""
-  return jax.tree.map(lambda a: a[idx], arrays)
+def epoch_permutations(keys: Array, step: Array, n: int, batch_size: int) -> Array:
+  """The shuffles (Q, n) of the epoch holding `step`, one per stream key in `keys` (Q,)."""
+  epoch = jnp.asarray(step) // (n // batch_size)
+  return jax.vmap(lambda k: jax.random.permutation(jax.random.fold_in(k, epoch), n))(keys)
+
+
+def next_rows(perms: Array, keys: Array, step: Array, n: int, batch_size: int
+              ) -> tuple[Array, Array]:
+  """(perms, rows (Q, batch_size)) of `step`: `perms` (Q, n) is the epoch's shuffles,
+  redrawn (inside a `lax.scan`, as a real branch) only when `step` starts an epoch.
+
+  Equals `batch_indices(keys[q], step, n, batch_size)` for every stream q, given the
+  shuffles of the epoch before `step` (or of its own epoch)."""
+  per_epoch = n // batch_size
+  perms = jax.lax.cond(step % per_epoch == 0,
+                       lambda: epoch_permutations(keys, step, n, batch_size),
+                       lambda: perms)
+  rows = jax.lax.dynamic_slice_in_dim(perms, (step % per_epoch) * batch_size, batch_size,
+                                      axis=1)
+  return perms, rows
 
 
 def apply_in_batches(fn: Callable[[Array], PyTree], x: Array, batch_size: int) -> PyTree:

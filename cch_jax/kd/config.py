@@ -19,8 +19,7 @@ class TrainConfig:
 
   Attributes:
     steps: optimiser updates.
-    batch_size: global batch size (the loop shards it over the 'data' mesh axis, so it
-      must be divisible by the device count there).
+    batch_size: each member's batch size (a multiple of data_shards).
     optimizer: name in `OPTIMIZERS` ('adam', 'adamw').
     learning_rate: peak learning rate.
     weight_decay: decoupled weight decay (adamw only).
@@ -28,12 +27,12 @@ class TrainConfig:
     warmup_steps: linear warm-up steps of 'warmup_cosine'.
     final_lr_fraction: 'warmup_cosine' decays to learning_rate * final_lr_fraction.
     grad_clip: global-norm gradient clipping (0 = off).
-    lam: KD weight λ in (1-λ)·CE + λ·T²·KL (0 = plain training).
-    temperature: KD temperature T > 0.
-    beta: weight of the projected-feature MSE term (0 = off).
+    data_shards: devices that share one member's batch (the mesh's 'data' axis; 1 =
+      each member on one device). The KD weights λ, T and β are not here: they are the
+      members' (`population.paired_grid`).
     eval_batch_size: rows per evaluation call.
-    eval_every: the loop evaluates (and writes a metrics line) every this many steps.
-    log_every: the loop logs a progress line every this many steps.
+    eval_every: the loop runs this many steps per compiled segment, then evaluates,
+      writes a metrics line and logs a progress line.
     checkpoint_every: the loop saves a checkpoint every this many steps (a multiple of
       eval_every, so a resumed run writes the same metric lines).
     max_to_keep: checkpoints kept by the loop.
@@ -47,27 +46,19 @@ class TrainConfig:
   warmup_steps: int = 0
   final_lr_fraction: float = 0.0
   grad_clip: float = 0.0
-  lam: float = 0.0
-  temperature: float = 1.0
-  beta: float = 0.0
+  data_shards: int = 1
   eval_batch_size: int = 1024
   eval_every: int = 100
-  log_every: int = 50
   checkpoint_every: int = 100
   max_to_keep: int = 2
 
   def __post_init__(self):
-    for name in ("steps", "batch_size", "eval_batch_size", "eval_every", "log_every",
-                 "checkpoint_every", "max_to_keep"):
+    for name in ("steps", "batch_size", "eval_batch_size", "eval_every",
+                 "checkpoint_every", "max_to_keep", "data_shards"):
       checks.check_positive_int(f"config.{name}", getattr(self, name))
     checks.check_positive_int("config.warmup_steps", self.warmup_steps, minimum=0)
-    if not 0.0 <= self.lam <= 1.0:
-      raise ValueError(f"config.lam: expected a KD weight in [0, 1], got {self.lam}")
-    if not self.temperature > 0:
-      raise ValueError(f"config.temperature: expected T > 0, got {self.temperature}")
-    if self.beta < 0 or self.learning_rate <= 0 or self.grad_clip < 0:
-      raise ValueError("config.beta, config.grad_clip: expected >= 0; "
-                       "config.learning_rate: expected > 0")
+    if self.learning_rate <= 0 or self.grad_clip < 0:
+      raise ValueError("config.grad_clip: expected >= 0; config.learning_rate: expected > 0")
     if self.checkpoint_every % self.eval_every:
       raise ValueError(f"config.checkpoint_every ({self.checkpoint_every}) must be a "
                        f"multiple of config.eval_every ({self.eval_every})")

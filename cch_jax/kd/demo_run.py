@@ -1,5 +1,6 @@
-r"""A small end-to-end run of `loop.fit` on synthetic Gaussian blobs (used by the resume
-and multi-process tests, and as a smoke test of a machine).
+r"""A small end-to-end run of `loop.fit_population` on synthetic Gaussian blobs: a paired
+KD population (3 seeds × (baseline + λ = 0.5, T = 2)) distilling from noisy teacher
+logits. Used by the resume and multi-process tests, and as a smoke test of a machine.
 
   python -m cch_jax.kd.demo_run --workdir=/tmp/kd_demo --steps=200
 
@@ -10,30 +11,30 @@ Two processes on one host (CPU; each sees its own fake devices):
   XLA_FLAGS=--xla_force_host_platform_device_count=2 python -m cch_jax.kd.demo_run \
       --workdir=/tmp/kd_mp --num_processes=2 --process_id=1 --coordinator=localhost:12345
 
-Expected output: progress lines 'step 40/200: loss ..., accuracy ... | ... ETA ...' and a
-final line 'demo_run: final val accuracy 0.9...'; in the workdir checkpoints/ and
-metrics.jsonl, and (process 0) final_params.npz with the flattened final params.
+Expected output: progress lines 'step 40/200 (6 members): loss ..., accuracy ... | ...
+ETA ...' and a final line 'demo_run: val accuracy of the members 0.9...'; in the workdir
+checkpoints/, metrics.jsonl, members.json and (process 0) final_params.npz with the
+members' final params flattened by key path.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import numpy as np
 from absl import app, flags, logging
 
-from cch_jax.kd import loop, models
+from cch_jax.kd import loop, models, population
 from cch_jax.kd.config import TrainConfig
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Checkpoints, metrics.jsonl, final params.")
 _STEPS = flags.DEFINE_integer("steps", 200, "Training steps.")
-_SEED = flags.DEFINE_integer("seed", 0, "Run seed (init, batch order).")
-_STEP_DELAY = flags.DEFINE_float("step_delay", 0.0,
-                                 "Seconds to sleep after each step (interruption tests).")
+_SEGMENT_DELAY = flags.DEFINE_float(
+    "segment_delay", 0.0, "Seconds to sleep after each checkpoint (interruption tests).")
 _COORDINATOR = flags.DEFINE_string("coordinator", None, "host:port of process 0.")
 _NUM_PROCESSES = flags.DEFINE_integer("num_processes", 1, "Processes in the run.")
 _PROCESS_ID = flags.DEFINE_integer("process_id", 0, "This process's index.")
@@ -55,21 +56,30 @@ def demo_config(steps: int) -> TrainConfig:
   """The demo's TrainConfig: batch 64, adam 3e-3 warm-up cosine, eval/ckpt every 20."""
   return TrainConfig(steps=steps, batch_size=64, learning_rate=3e-3,
                      schedule="warmup_cosine", warmup_steps=10, eval_every=20,
-                     log_every=20, checkpoint_every=20, max_to_keep=2)
+                     checkpoint_every=20, max_to_keep=2)
 
 
-def run(workdir: str, steps: int, seed: int = 0,
-        on_step: Callable[[int], None] | None = None) -> loop.FitResult:
-  """Trains the demo MLP on 1,024 blob points (256 validation) with `loop.fit`; process 0
-  also writes workdir/final_params.npz (params flattened by key path)."""
+def demo_task() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+  """(train, val): 1,024 training blob points with noisy teacher logits, 256 validation."""
   data = blobs(0, 1280)
-  train = {k: v[:1024] for k, v in data.items()}
-  val = {k: v[1024:] for k, v in data.items()}
+  noise = np.random.default_rng(1).normal(size=(1280, 4))
+  data["teacher_logits"] = (3.0 * np.eye(4)[data["y"]] + noise).astype(np.float32)
+  return ({k: v[:1024] for k, v in data.items()},
+          {k: data[k][1024:] for k in ("x", "y")})
+
+
+def run(workdir: str, steps: int, on_segment: Callable[[int, Any], None] | None = None,
+        devices: Sequence[jax.Device] | None = None) -> population.PopulationResult:
+  """Trains the demo population with `loop.fit_population`; process 0 also writes
+  workdir/final_params.npz (the members' params flattened by key path)."""
+  train, val = demo_task()
   model = models.make_model("mlp", n_classes=4, widths=(32, 32))
-  result = loop.fit(model, demo_config(steps), train, workdir, seed=seed, val=val,
-                    on_step=on_step)
+  members = population.paired_grid(lams=(0.5,), temperatures=(2.0,), seeds=range(3))
+  result = loop.fit_population(model, demo_config(steps), train, members, workdir,
+                               jax.random.key(0), val=val, on_segment=on_segment,
+                               devices=devices)
   if jax.process_index() == 0:
-    np.savez(os.path.join(workdir, "final_params.npz"), **flat_params(result.state.params))
+    np.savez(os.path.join(workdir, "final_params.npz"), **flat_params(result.params))
   return result
 
 
@@ -87,11 +97,11 @@ def main(argv: list[str]) -> None:
                                process_id=_PROCESS_ID.value)
   logging.info("process %d/%d, %d local / %d global devices", jax.process_index(),
                jax.process_count(), jax.local_device_count(), jax.device_count())
-  delay = _STEP_DELAY.value
-  result = run(_WORKDIR.value, _STEPS.value, _SEED.value,
-               on_step=(lambda _: time.sleep(delay)) if delay > 0 else None)
-  if result.records:
-    logging.info("demo_run: final val accuracy %.4f", result.records[-1]["val_accuracy"])
+  delay = _SEGMENT_DELAY.value
+  result = run(_WORKDIR.value, _STEPS.value,
+               on_segment=(lambda *_: time.sleep(delay)) if delay > 0 else None)
+  logging.info("demo_run: val accuracy of the members %s",
+               np.round(result.val_accuracy, 4).tolist())
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Whole trainings as compiled programs: `vmap` over members (λ, T, β, seed) of
-init + `lax.scan` over steps, with batches drawn by index from device-resident arrays.
+"""Populations: M models trained at once as compiled programs, their member axis laid
+over a ('members', 'data') device mesh. A single model is a population of one.
 
   grid = paired_grid(lams=(0.5, 0.9), temperatures=(1., 4.), seeds=range(3))
   out = train_population(student, config, train, grid, key, val=val, test=test)
@@ -9,19 +9,25 @@ members with the same seed (a λ = 0 baseline and its KD twins) start from the s
 parameters and see the same batches: their differences are paired. Repeated data splits
 stack on a leading axis of the data ('y' (S, n)); members['split'] picks each member's.
 
-`train_population` is one program composed of three jitted pieces, which
-`loop.fit_population` runs in checkpointed segments with the same results:
+Batches are drawn per stream, not per member: a stream is a seed, whose shuffle of the
+row positions is drawn once per epoch on the device, inside the scanned steps, and shared
+by every member with that seed (every split, teacher and (λ, T)); each member gathers its
+own (B, ·) rows of its split.
 
-  states = init_population(model, config, train, members, key)         # leaves (M, ...)
-  states, curves = advance_population(config, train, states, members, key, start, n)
-  val_acc, val_ce, test_logits, test_acc = evaluate_population(model, config, states,
-                                                               val, test)
+`train_population` is one jitted program; `loop.fit_population` runs the same pieces in
+checkpointed segments with the same results:
+
+  population = prepare(model, config, train, members, key, val, test)   # checks, layout
+  states = init_population(population)              # leaves (padded M, ...), sharded
+  states, curves = advance_population(population, states, start, n_steps)
+  val_acc, val_ce, test_logits, test_acc = evaluate_population(population, states)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 import flax.linen as nn
@@ -29,31 +35,60 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
+from jax.sharding import Mesh
+from jax.sharding import PartitionSpec as P
 
 from cch_jax.kd import batching, losses
+from cch_jax.kd import mesh as mesh_lib
 from cch_jax.kd import step as step_lib
 from cch_jax.kd.config import TrainConfig
+from cch_jax.kd.mesh import DATA, MEMBERS
 from cch_jax.utils import checks
 
 Batch = dict[str, Array]
+MEMBER_KEYS = ("lam", "temperature", "beta", "seed", "teacher", "split")
 
 
 class PopulationResult(NamedTuple):
-  """Per-member outputs, leading axis M (members).
+  """Per-member outputs on the host, leading axis M (members).
 
   Attributes:
-    params: final params pytree ({'model': ..., 'proj': ...}), leaves (M, ...).
+    params: final params pytree ({'model': ...[, 'proj': ...]}), leaves (M, ...).
     curves: training metrics per step {'loss', 'ce', 'kl', 'feature', 'accuracy'},
       each (M, steps).
     val_accuracy, val_ce: (M,) at the end of training (NaN without validation data).
     test_logits: (M, n_test, K) or None. test_accuracy: (M,) or None.
   """
   params: Any
-  curves: dict[str, Array]
-  val_accuracy: Array
-  val_ce: Array
-  test_logits: Array | None
-  test_accuracy: Array | None
+  curves: dict[str, np.ndarray]
+  val_accuracy: np.ndarray
+  val_ce: np.ndarray
+  test_logits: np.ndarray | None
+  test_accuracy: np.ndarray | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Population:
+  """A population laid out on the devices: what its compiled pieces read besides states.
+
+  Attributes:
+    model, config: every member's `Classifier` and training config.
+    layout: the mesh and the member count, real and padded.
+    members: {'lam', 'temperature', 'beta', 'seed', 'teacher', 'split', 'stream'}
+      (padded M,) global arrays split over 'members'.
+    stream_seeds: (Q,) the seed of each batch stream (replicated).
+    key: the base key's data (replicated).
+    train, val, test: the data dicts as replicated global arrays (val, test optional).
+  """
+  model: nn.Module
+  config: TrainConfig
+  layout: mesh_lib.Layout
+  members: dict[str, Array]
+  stream_seeds: Array
+  key: Array
+  train: Batch
+  val: Batch | None
+  test: Batch | None
 
 
 def paired_grid(lams: Iterable[float], temperatures: Iterable[float],
@@ -86,145 +121,222 @@ def paired_grid(lams: Iterable[float], temperatures: Iterable[float],
           "baseline": np.asarray(base, bool)}
 
 
-def member_keys(key: Array) -> tuple[Array, Array, Array]:
-  """(init, data order, dropout) keys of the member whose key is `key`."""
-  return tuple(jax.random.fold_in(key, i) for i in range(3))
-
-
-def population_keys(members: dict[str, Any], key: Array) -> Array:
-  """The member keys (M,): member m uses fold_in(key, members['seed'][m])."""
-  return jax.vmap(lambda s: jax.random.fold_in(key, s))(jnp.asarray(members["seed"]))
-
-
-def init_population(model: nn.Module, config: TrainConfig, train: Batch,
-                    members: dict[str, Any], key: Array) -> step_lib.KDState:
-  """The initial states of M members (vmapped `step.create_state`; jitted).
+def prepare(model: nn.Module, config: TrainConfig, train: Batch, members: dict[str, Any],
+            key: Array, val: Batch | None = None, test: Batch | None = None,
+            devices: Sequence[jax.Device] | None = None) -> Population:
+  """Checks the data and members, then lays the population over `devices` (default: all
+  devices of all processes) and places everything there. Every check runs here, before
+  any training; every process passes the same host arrays.
 
   Args:
-    model: the `Classifier` every member uses (static).
-    config: optimiser and schedule (static).
-    train: the training dict; fixes the input shape and, with 'teacher_features'
-      (n, d_t), adds each member's feature projection.
-    members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) ints}.
-    key: base PRNG key; member m initialises from fold_in(key, seed[m]).
-
-  Returns:
-    `KDState` whose leaves have leading axis M (step (M,) zeros).
+    model: the `Classifier` every member uses.
+    config: steps, batch size, optimiser, schedule, data_shards.
+    train: {'x' (n, ...), 'y' (n,)} and for KD 'teacher_logits' (n, K) and optionally
+      'teacher_features' (n, d_t) (adds the β-weighted projected-feature term); several
+      teachers stack their targets, (G, n, K) and (G, n, d_t), and member m distils from
+      teacher members['teacher'][m]. S equal-sized splits may be stacked on a leading
+      axis of every entry ('y' (S, n), 'x' (S, n, ...), targets (S, G, n, ·)): member m
+      trains on split members['split'][m].
+    members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) ints, optional
+      'teacher' (M,) ints in [0, G), 'split' (M,) ints in [0, S)} (extra keys, e.g.
+      'baseline' from `paired_grid`, are ignored).
+    key: base PRNG key (default implementation); member m uses fold_in(key, seed[m]).
+    val, test: optional {'x', 'y'}, stacked like `train` when it stacks splits.
+    devices: the devices to use.
   """
-  batching.check_data("train", train)
-  members = check_members(members, train)
-  return _init_population(model, config, _x_example(train), _feature_dim(train), members,
-                          key)
-
-
-def advance_population(config: TrainConfig, train: Batch, states: step_lib.KDState,
-                       members: dict[str, Any], key: Array, start: Array | int,
-                       n_steps: int) -> tuple[step_lib.KDState, dict[str, Array]]:
-  """Steps start, ..., start + n_steps - 1 of every member (vmapped `lax.scan`; jitted).
-
-  The batch and dropout key of member m at global step i are pure functions of
-  (fold_in(key, seed[m]), i), so advancing in segments equals one scan over all steps.
-  `start` is traced (segments reuse one compiled program); `n_steps` is static. The data
-  are not re-checked here (`init_population` and `train_population` check them), so a
-  loop over segments copies nothing back to the host.
-
-  Args:
-    config: batch size (static); the optimiser lives in `states`.
-    train: {'x' (n, ...), 'y' (n,)[, 'teacher_logits' (n, K) or (G, n, K),
-      'teacher_features' (n, d_t) or (G, n, d_t)]}, n >= config.batch_size.
-    states: `KDState` with leading axis M (from `init_population` or a checkpoint);
-      their step counters must equal `start` (checked outside jit).
-    members: as in `init_population` ('seed' and 'teacher' are used here).
-    key: the base PRNG key given to `init_population`.
-    start: the global index of the first step (scalar int).
-    n_steps: steps to take (static, >= 1).
-
-  Returns:
-    (states after the steps, curves {'loss', 'ce', 'kl', 'feature', 'accuracy'} each
-    (M, n_steps)).
-  """
-  members = check_members(members, train)
-  checks.check_positive_int("n_steps", n_steps)
-  if checks.is_concrete(states.step, start) and np.any(np.asarray(states.step) != start):
-    raise ValueError(f"states: expected every member at step start = {start}, got steps "
-                     f"{np.unique(np.asarray(states.step)).tolist()}")
-  return _advance_population(config, train, states, population_keys(members, key),
-                             members["teacher"], members["split"],
-                             jnp.asarray(start, jnp.int32), n_steps)
-
-
-def evaluate_population(model: nn.Module, config: TrainConfig, states: step_lib.KDState,
-                        val: Batch | None = None, test: Batch | None = None,
-                        members: dict[str, Any] | None = None
-                        ) -> tuple[Array, Array, Array | None, Array | None]:
-  """Scores every member's model params (jitted; inference in config.eval_batch_size rows).
-
-  Args:
-    model: the members' `Classifier` (static).
-    config: eval batch size (static).
-    states: `KDState` with leading axis M (only its params['model'] are used).
-    val: optional {'x', 'y'}; test: optional {'x', 'y'}; with S stacked splits ('y'
-      (S, n)) member m is scored on split members['split'][m].
-    members: needed for stacked splits (its 'split' (M,)).
-
-  Returns:
-    (val_accuracy (M,), val_ce (M,) (NaN without `val`), test_logits (M, n_test, K) or
-    None, test_accuracy (M,) or None).
-  """
-  splits = None
+  batching.check_data("train", train, config.batch_size)
   for name, data in (("val", val), ("test", test)):
     if data is not None:
       batching.check_data(name, data)
-      if batching.split_axes(data):
-        if members is None:
-          raise ValueError(f"{name}: stacked splits need `members` (their 'split' index)")
-        splits = check_members(members, data)["split"]
-  return _evaluate_population(model, config, states.params["model"], val, test, splits)
+      check_members(members, data)
+  checked = check_members(members, train)
+  host = {k: np.asarray(checked[k], np.float32 if k in ("lam", "temperature", "beta")
+                        else np.int32) for k in MEMBER_KEYS}
+  seeds, host["stream"] = np.unique(host["seed"], return_inverse=True)
+  host["stream"] = host["stream"].astype(np.int32)
+  layout = mesh_lib.population_layout(len(host["seed"]), config.batch_size,
+                                      config.data_shards, devices)
+  key_data = jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) \
+      else key
+  data = mesh_lib.replicate((dict(train), val and dict(val), test and dict(test)),
+                            layout.mesh)
+  return Population(model, config, layout,
+                    mesh_lib.shard_members(mesh_lib.pad_rows(host, layout.padded),
+                                           layout.mesh),
+                    mesh_lib.replicate(seeds.astype(np.int32), layout.mesh),
+                    mesh_lib.replicate(np.asarray(key_data), layout.mesh), *data)
+
+
+def init_population(population: Population) -> step_lib.KDState:
+  """The members' initial states (`step.create_state` per member; jitted).
+
+  Returns:
+    `KDState` whose leaves have leading axis padded M, split over 'members'.
+  """
+  p = population
+  return _init(p.model, p.config, p.layout.mesh, _feature_dim(p.train),
+               {"x": p.train["x"], "y": p.train["y"]}, p.members, p.key)
+
+
+def advance_population(population: Population, states: step_lib.KDState, n_steps: int
+                       ) -> tuple[step_lib.KDState, dict[str, Array]]:
+  """`n_steps` more steps of every member, from the step its state holds (a `lax.scan`
+  over steps of the vmapped members, per device; jitted, the states donated).
+
+  The batch and dropout key of member m at global step i are pure functions of
+  (fold_in(key, seed[m]), i), so advancing in segments equals one scan over all steps.
+
+  Returns:
+    (states, curves {'loss', 'ce', 'kl', 'feature', 'accuracy'} each (padded M,
+    n_steps), split over 'members').
+  """
+  checks.check_positive_int("n_steps", n_steps)
+  p = population
+  return _advance(p.config, p.layout.mesh, n_steps, p.train, states, p.members,
+                  p.stream_seeds, p.key)
+
+
+def evaluate_population(population: Population, states: step_lib.KDState,
+                        test: bool = True
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None,
+                                   np.ndarray | None]:
+  """Scores every member's model params on its split of the validation and (if `test`)
+  test data (jitted; inference in config.eval_batch_size rows).
+
+  Returns:
+    Host arrays without the padding: (val_accuracy (M,), val_ce (M,) (NaN without
+    validation data), test_logits (M, n_test, K) or None, test_accuracy (M,) or None).
+  """
+  p = population
+  out = _evaluate(p.model, p.config, p.layout.mesh, states.params["model"],
+                  p.members["split"], p.val, p.test if test else None)
+  return mesh_lib.to_host(out, p.layout.n_members)
+
+
+def place_states(population: Population, states: Any) -> step_lib.KDState:
+  """Host states of the M members (e.g. from a checkpoint), padded and laid out."""
+  padded = mesh_lib.pad_rows(states, population.layout.padded)
+  return mesh_lib.shard_members(padded, population.layout.mesh)
+
+
+def train_population(model: nn.Module, config: TrainConfig, train: Batch,
+                     members: dict[str, Any], key: Array, val: Batch | None = None,
+                     test: Batch | None = None,
+                     devices: Sequence[jax.Device] | None = None) -> PopulationResult:
+  """Trains M members (students, teachers, encoders) at once, as one compiled program:
+  `init_population`, `advance_population` over config.steps, `evaluate_population`.
+
+  `loop.fit_population` runs the same pieces in checkpointed segments (same results).
+  Arguments as for `prepare`.
+
+  Returns:
+    `PopulationResult` (host arrays, leading axis M).
+  """
+  p = prepare(model, config, train, members, key, val, test, devices)
+  params, curves, evaluation = _population(
+      model, config, p.layout.mesh, _feature_dim(p.train), p.train, p.members,
+      p.stream_seeds, p.key, p.val, p.test)
+  params, curves, evaluation = mesh_lib.to_host((params, curves, evaluation),
+                                                p.layout.n_members)
+  return PopulationResult(params, curves, *evaluation)
 
 
 def _feature_dim(train: Batch) -> int | None:
   return train["teacher_features"].shape[-1] if "teacher_features" in train else None
 
 
-def _x_example(train: Batch) -> Array:
-  """One input row (1, ...), from the first split when splits are stacked."""
-  return train["x"][(0,) * batching.split_axes(train)][:1]
+def _member_key(key_data: Array, seed: Array, use: int) -> Array:
+  """Member key of `seed` for `use` (0: initialisation, 1: batch order, 2: dropout)."""
+  key = jax.random.wrap_key_data(key_data)
+  return jax.random.fold_in(jax.random.fold_in(key, seed), use)
 
 
-@functools.partial(jax.jit, static_argnames=("model", "config", "feature_dim"))
-def _init_population(model: nn.Module, config: TrainConfig, x_example: Array,
-                     feature_dim: int | None, members: dict[str, Array], key: Array
-                     ) -> step_lib.KDState:
+@functools.partial(jax.jit, static_argnames=("model", "config", "mesh", "feature_dim"))
+def _init(model: nn.Module, config: TrainConfig, mesh: Mesh, feature_dim: int | None,
+          data: Batch, members: dict[str, Array], key: Array) -> step_lib.KDState:
 
-  def one(member_key, lam, temperature, beta):
-    init_key, _, _ = member_keys(member_key)
-    return step_lib.create_state(model, config, init_key, x_example, feature_dim, lam,
-                                 temperature, beta)
+  def local(data, members, key):
+    x_example = data["x"][(0,) * (data["y"].ndim - 1)][:1]  # first split's first row
 
-  floats = (jnp.asarray(members[k], jnp.float32) for k in ("lam", "temperature", "beta"))
-  states = jax.vmap(one)(population_keys(members, key), *floats)
-  # A strong int32 step, like a restored checkpoint's: both hit one compiled advance.
-  return states.replace(step=states.step.astype(jnp.int32))
+    def one(seed, lam, temperature, beta):
+      return step_lib.create_state(model, config, _member_key(key, seed, 0), x_example,
+                                   feature_dim, lam, temperature, beta)
+
+    states = jax.vmap(one)(*(members[k] for k in ("seed", "lam", "temperature", "beta")))
+    # A strong int32 step, like a restored checkpoint's: both hit one compiled advance.
+    return states.replace(step=states.step.astype(jnp.int32))
+
+  return jax.shard_map(local, mesh=mesh, in_specs=(P(), P(MEMBERS), P()),
+                       out_specs=P(MEMBERS))(data, members, key)
 
 
-@functools.partial(jax.jit, static_argnames=("config", "n_steps"))
-def _advance_population(config: TrainConfig, train: Batch, states: step_lib.KDState,
-                        keys: Array, teachers: Array, splits: Array, start: Array,
-                        n_steps: int) -> tuple[step_lib.KDState, dict[str, Array]]:
-  n = train["y"].shape[-1]
-  steps = start + jnp.arange(n_steps, dtype=jnp.int32)
+@functools.partial(jax.jit, static_argnames=("config", "mesh", "n_steps"),
+                   donate_argnames=("states",))
+def _advance(config: TrainConfig, mesh: Mesh, n_steps: int, train: Batch,
+             states: step_lib.KDState, members: dict[str, Array], stream_seeds: Array,
+             key: Array) -> tuple[step_lib.KDState, dict[str, Array]]:
+  n, batch_size, shards = train["y"].shape[-1], config.batch_size, mesh.shape[DATA]
+  step = functools.partial(step_lib.train_step, axis_name=DATA if shards > 1 else None)
 
-  def one(state, member_key, teacher, split):
-    _, data_key, dropout_key = member_keys(member_key)
+  def local(train, states, members, stream_seeds, key):
+    stream_keys = jax.vmap(lambda s: _member_key(key, s, 1))(stream_seeds)
+    dropout_keys = jax.vmap(lambda s: _member_key(key, s, 2))(members["seed"])
 
-    def body(state, i):
-      idx = batching.batch_indices(data_key, i, n, config.batch_size)
-      return step_lib.train_step(state, member_batch(train, teacher, split, idx),
-                                 jax.random.fold_in(dropout_key, i))
+    def body(carry, i):
+      states, perms = carry
+      perms, rows = batching.next_rows(perms, stream_keys, i, n, batch_size)
+      keys = jax.vmap(lambda k: jax.random.fold_in(k, i))(dropout_keys)
+      if shards > 1:  # this device's rows of every batch, and its own dropout draws
+        shard = jax.lax.axis_index(DATA)
+        rows = jax.lax.dynamic_slice_in_dim(rows, shard * (batch_size // shards),
+                                            batch_size // shards, axis=1)
+        keys = jax.vmap(lambda k: jax.random.fold_in(k, shard))(keys)
+      batches = jax.vmap(member_batch, (None, 0, 0, 0))(
+          train, members["teacher"], members["split"], rows[members["stream"]])
+      states, metrics = jax.vmap(step)(states, batches, keys)
+      return (states, perms), metrics
 
-    return jax.lax.scan(body, state, steps)
+    start = states.step[0]  # every member is at the same step
+    perms = batching.epoch_permutations(stream_keys, start, n, batch_size)
+    steps = start + jnp.arange(n_steps, dtype=jnp.int32)
+    (states, _), curves = jax.lax.scan(body, (states, perms), steps)
+    return states, {k: v.T for k, v in curves.items()}
 
-  return jax.vmap(one)(states, keys, teachers, splits)
+  return jax.shard_map(local, mesh=mesh, in_specs=(P(), P(MEMBERS), P(MEMBERS), P(), P()),
+                       out_specs=(P(MEMBERS), P(MEMBERS)))(train, states, members,
+                                                           stream_seeds, key)
+
+
+@functools.partial(jax.jit, static_argnames=("model", "config", "mesh"))
+def _evaluate(model: nn.Module, config: TrainConfig, mesh: Mesh, params: Any,
+              splits: Array, val: Batch | None, test: Batch | None
+              ) -> tuple[Array, Array, Array | None, Array | None]:
+
+  def local(params, splits, val, test):
+    val_acc = val_ce = jnp.full(splits.shape, jnp.nan, jnp.float32)
+    test_logits = test_acc = None
+    if val is not None:
+      val_logits, val_y = _member_logits(model, config, params, val, splits)
+      val_acc = jax.vmap(_accuracy)(val_logits, val_y)
+      val_ce = jnp.mean(jax.vmap(losses.cross_entropy)(val_logits, val_y), -1)
+    if test is not None:
+      test_logits, test_y = _member_logits(model, config, params, test, splits)
+      test_acc = jax.vmap(_accuracy)(test_logits, test_y)
+    return val_acc, val_ce, test_logits, test_acc
+
+  return jax.shard_map(local, mesh=mesh, in_specs=(P(MEMBERS), P(MEMBERS), P(), P()),
+                       out_specs=P(MEMBERS))(params, splits, val, test)
+
+
+@functools.partial(jax.jit, static_argnames=("model", "config", "mesh", "feature_dim"))
+def _population(model, config, mesh, feature_dim, train, members, stream_seeds, key, val,
+                test):
+  states = _init(model, config, mesh, feature_dim, {"x": train["x"], "y": train["y"]},
+                 members, key)
+  states, curves = _advance(config, mesh, config.steps, train, states, members,
+                            stream_seeds, key)
+  return states.params, curves, _evaluate(model, config, mesh, states.params["model"],
+                                          members["split"], val, test)
 
 
 def member_batch(train: Batch, teacher: Array, split: Array, idx: Array) -> Batch:
@@ -240,25 +352,8 @@ def member_batch(train: Batch, teacher: Array, split: Array, idx: Array) -> Batc
           for k, v in train.items()}
 
 
-@functools.partial(jax.jit, static_argnames=("model", "config"))
-def _evaluate_population(model: nn.Module, config: TrainConfig, params: Any,
-                         val: Batch | None, test: Batch | None, splits: Array | None = None
-                         ) -> tuple[Array, Array, Array | None, Array | None]:
-  m = jax.tree.leaves(params)[0].shape[0]
-  val_acc = val_ce = jnp.full((m,), jnp.nan, jnp.float32)
-  test_logits = test_acc = None
-  if val is not None:
-    val_logits, val_y = _member_logits(model, config, params, val, splits)
-    val_acc = jax.vmap(_accuracy)(val_logits, val_y)
-    val_ce = jnp.mean(jax.vmap(losses.cross_entropy)(val_logits, val_y), -1)
-  if test is not None:
-    test_logits, test_y = _member_logits(model, config, params, test, splits)
-    test_acc = jax.vmap(_accuracy)(test_logits, test_y)
-  return val_acc, val_ce, test_logits, test_acc
-
-
 def _member_logits(model: nn.Module, config: TrainConfig, params: Any, data: Batch,
-                   splits: Array | None) -> tuple[Array, Array]:
+                   splits: Array) -> tuple[Array, Array]:
   """Each member's logits (M, n, K) and labels (M, n) on its own split of `data`.
 
   Stacked splits are scored whole and the member's rows kept: S times the (cheap)
@@ -277,44 +372,6 @@ def _member_logits(model: nn.Module, config: TrainConfig, params: Any, data: Bat
 
 def _accuracy(logits: Array, labels: Array) -> Array:
   return jnp.mean((jnp.argmax(logits, -1) == labels).astype(jnp.float32))
-
-
-def train_population(model: nn.Module, config: TrainConfig, train: Batch,
-                     members: dict[str, Array], key: Array, val: Batch | None = None,
-                     test: Batch | None = None) -> PopulationResult:
-  """Trains M students (or teachers) at once, as one compiled program:
-  `init_population`, `advance_population` over all config.steps, `evaluate_population`.
-
-  `loop.fit_population` runs the same pieces in checkpointed segments (same results).
-
-  Args:
-    model: the `Classifier` every member uses (static).
-    config: steps, batch size, optimiser, schedule (static); its lam/temperature/beta
-      are ignored in favour of `members`.
-    train: {'x' (n, ...), 'y' (n,)} and for KD 'teacher_logits' (n, K) and optionally
-      'teacher_features' (n, d_t) (adds the β-weighted projected-feature term); several
-      teachers stack their targets, (G, n, K) and (G, n, d_t), and member m distils from
-      teacher members['teacher'][m]. S equal-sized splits may be stacked on a leading
-      axis of every entry ('y' (S, n), 'x' (S, n, ...), targets (S, G, n, ·)): member m
-      trains on split members['split'][m] (repeated splits in one program).
-    members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) ints, optional
-      'teacher' (M,) ints in [0, G), 'split' (M,) ints in [0, S)} (extra keys, e.g.
-      'baseline' from `paired_grid`, are ignored).
-    key: base PRNG key; member m uses fold_in(key, seed[m]).
-    val: optional {'x', 'y'} scored at the end (accuracy, mean CE); stacked like `train`
-      when it stacks splits.
-    test: optional {'x', 'y'}: the result carries test logits and accuracy.
-
-  Returns:
-    `PopulationResult` with leading axis M.
-  """
-  batching.check_data("train", train, config.batch_size)
-  for name, data in (("val", val), ("test", test)):
-    if data is not None:
-      batching.check_data(name, data)
-      check_members(members, data)
-  members = check_members(members, train)
-  return _population(model, config, train, members, key, val, test)
 
 
 def check_members(members: dict[str, Any], train: Batch | None = None) -> dict[str, Array]:
@@ -353,34 +410,6 @@ def check_members(members: dict[str, Any], train: Batch | None = None) -> dict[s
     raise ValueError(f"members['teacher']: expected indices in [0, {n_teachers}) (the "
                      f"teachers stacked in train['teacher_logits']), got {np.unique(teacher)}")
   return out
-
-
-@functools.partial(jax.jit, static_argnames=("model", "config"))
-def _population(model: nn.Module, config: TrainConfig, train: Batch,
-                members: dict[str, Array], key: Array, val: Batch | None,
-                test: Batch | None) -> PopulationResult:
-  states = _init_population(model, config, _x_example(train), _feature_dim(train),
-                            members, key)
-  states, curves = _advance_population(config, train, states, population_keys(members, key),
-                                       members["teacher"], members["split"],
-                                       jnp.zeros((), jnp.int32), config.steps)
-  return PopulationResult(states.params, curves,
-                          *_evaluate_population(model, config, states.params["model"], val,
-                                                test, members["split"]))
-
-
-def train_teacher(model: nn.Module, config: TrainConfig, train: Batch, key: Array,
-                  seed: int = 0, val: Batch | None = None) -> tuple[Any, PopulationResult]:
-  """Stage 1: plain training (λ = 0) of one model on {'x', 'y'}.
-
-  Returns:
-    (the model's params (its 'model' entry, no member axis), the 1-member result).
-  """
-  plain = {"x": train["x"], "y": train["y"]}
-  members = {"lam": np.zeros(1, np.float32), "temperature": np.ones(1, np.float32),
-             "beta": np.zeros(1, np.float32), "seed": np.asarray([seed], np.int32)}
-  out = train_population(model, config, plain, members, key, val=val)
-  return jax.tree.map(lambda a: a[0], out.params["model"]), out
 
 
 def teacher_targets(model: nn.Module, params: Any, x: Array, batch_size: int = 1024,

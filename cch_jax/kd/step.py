@@ -1,9 +1,8 @@
-"""Train state, KD objective and the train / eval steps (pure; no device placement here).
+"""Train state, KD objective and the train step (pure; no device placement here).
 
 A batch is a dict of arrays with a common leading axis B:
   'x' (B, ...) inputs, 'y' (B,) int labels, and for KD 'teacher_logits' (B, K) and
-  'teacher_features' (B, d_t) (precomputed once from the frozen teacher); evaluation
-  batches may add 'mask' (B,) (1 = real row, 0 = padding).
+  'teacher_features' (B, d_t) (precomputed once from the frozen teacher).
 Without 'teacher_logits' the step is plain training, which equals KD with λ = 0.
 """
 
@@ -40,19 +39,19 @@ class KDState(train_state.TrainState):
 
 
 def create_state(model: nn.Module, config: TrainConfig, key: Array, x_example: Array,
-                 feature_dim: int | None = None, lam: Array | float | None = None,
-                 temperature: Array | float | None = None,
-                 beta: Array | float | None = None) -> KDState:
-  """Initialises params, optimiser state and KD weights (defaults from `config`).
+                 feature_dim: int | None = None, lam: Array | float = 0.0,
+                 temperature: Array | float = 1.0, beta: Array | float = 0.0) -> KDState:
+  """Initialises params, optimiser state and KD weights.
 
   Args:
     model: a `Classifier`.
-    config: training config (optimizer, schedule and default λ, T, β).
+    config: training config (optimizer and schedule).
     key: PRNG key; the model uses fold_in(key, 0), the projection fold_in(key, 1), so
       students with the same key start equal whatever their λ, T, β.
     x_example: (b, ...) inputs fixing the input shape (b >= 1).
     feature_dim: teacher representation size d_t; adds the projection (d_s, d_t).
-    lam, temperature, beta: override config.lam, config.temperature, config.beta.
+    lam, temperature, beta: the member's KD weight λ, temperature T and feature weight β
+      (defaults: plain training).
   """
   variables = model.init(jax.random.fold_in(key, 0), x_example[:1])
   params = {"model": variables["params"]}
@@ -60,11 +59,10 @@ def create_state(model: nn.Module, config: TrainConfig, key: Array, x_example: A
     d_s = jax.eval_shape(lambda v: model.apply(v, x_example[:1], method="represent"),
                          variables).shape[-1]
     params["proj"] = losses.init_projection(jax.random.fold_in(key, 1), d_s, feature_dim)
-  pick = lambda value, default: jnp.asarray(default if value is None else value, jnp.float32)
+  as_array = lambda value: jnp.asarray(value, jnp.float32)
   return KDState.create(apply_fn=model.apply, params=params, tx=make_optimizer(config),
-                        lam=pick(lam, config.lam),
-                        temperature=pick(temperature, config.temperature),
-                        beta=pick(beta, config.beta))
+                        lam=as_array(lam), temperature=as_array(temperature),
+                        beta=as_array(beta))
 
 
 def objective(params: dict[str, Any], state: KDState, batch: Batch, key: Array
@@ -95,26 +93,17 @@ def objective(params: dict[str, Any], state: KDState, batch: Batch, key: Array
                 "accuracy": accuracy}
 
 
-def train_step(state: KDState, batch: Batch, key: Array) -> tuple[KDState, Metrics]:
+def train_step(state: KDState, batch: Batch, key: Array, axis_name: str | None = None
+               ) -> tuple[KDState, Metrics]:
   """One optimiser update on `batch`; `key` drives dropout (fold it from the step).
+
+  With `axis_name` (a mapped axis splitting the batch, e.g. the mesh's 'data' axis inside
+  `shard_map`), gradients and metrics are averaged over it before the update.
 
   Returns:
     (new state, metrics of the batch before the update; scalars).
   """
   grads, metrics = jax.grad(objective, has_aux=True)(state.params, state, batch, key)
+  if axis_name is not None:
+    grads, metrics = jax.lax.pmean((grads, metrics), axis_name)
   return state.apply_gradients(grads=grads), metrics
-
-
-def eval_sums(state: KDState, batch: Batch) -> Metrics:
-  """Sums over the rows of an evaluation batch (with optional 'mask' (B,)).
-
-  Returns:
-    {'count', 'correct', 'ce'} scalar sums; accuracy = correct / count.
-  """
-  logits = state.apply_fn({"params": state.params["model"]}, batch["x"])
-  mask = batch.get("mask", jnp.ones(logits.shape[:1], jnp.float32))
-  correct = (jnp.argmax(logits, -1) == batch["y"]).astype(jnp.float32)
-  ce = losses.cross_entropy(logits, batch["y"])
-  return {"count": jnp.sum(mask), "correct": jnp.sum(mask * correct),
-          "ce": jnp.sum(mask * ce)}
-

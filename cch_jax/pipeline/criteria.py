@@ -144,6 +144,12 @@ def pair_criteria(terms: CCHTerms, extra_labels: Mapping[str, mi.MIEstimate], z_
   return out
 
 
+def _ties_kept(values: np.ndarray, digits: int = 9) -> np.ndarray:
+  """`values` to `digits` significant digits, so that equal values computed in another
+  order (a symmetric criterion of (a, b) and of (b, a)) rank as ties, not by rounding."""
+  return np.asarray([float(f"{v:.{digits}g}") for v in values], np.float64)
+
+
 def rank_criteria(values: Mapping[str, Sequence[float]], gains: Sequence[Mapping[str, Any]],
                   criteria: Mapping[str, Criterion]) -> list[dict[str, Any]]:
   """How well each criterion predicted the measured gains over P pairs.
@@ -159,11 +165,11 @@ def rank_criteria(values: Mapping[str, Sequence[float]], gains: Sequence[Mapping
     all pairs), significant_sign_agreement and n_significant (pairs whose gain CI
     excludes 0).
   """
-  means = np.asarray([g["mean"] for g in gains])
+  means = _ties_kept(np.asarray([g["mean"] for g in gains]))
   significant = np.asarray([g["ci_low"] > 0 or g["ci_high"] < 0 for g in gains])
   rows = []
   for name, v in values.items():
-    v = np.asarray(v, np.float64)
+    v = _ties_kept(np.asarray(v, np.float64))
     c = criteria[name]
     row = {"criterion": name, "signed": c.signed, "text": c.text, "spearman": None,
            "spearman_p": None, "sign_agreement": None, "n": len(v),

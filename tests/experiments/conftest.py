@@ -11,10 +11,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 @pytest.fixture
 def launch():
-  """launch(*flags, workdir=DIR) -> CompletedProcess of `python launch.py` on CPU."""
+  """launch(*flags, workdir=DIR, devices=1) -> CompletedProcess of `python launch.py` on
+  CPU with `devices` fake CPU devices."""
 
-  def run(*args: str, workdir) -> subprocess.CompletedProcess:
-    env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS="")
+  def run(*args: str, workdir, devices: int = 1) -> subprocess.CompletedProcess:
+    flags = f"--xla_force_host_platform_device_count={devices}" if devices > 1 else ""
+    env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS=flags)
     return subprocess.run([sys.executable, "launch.py", f"--workdir={workdir}", *args],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 

@@ -48,6 +48,32 @@ def test_criteria_benchmark_ranks_every_criterion_over_every_pair(tmp_path, laun
   assert rerun["ranking"] == report["ranking"]
 
 
+def test_four_devices_give_the_report_of_one(tmp_path, launch):
+  """The same tiny benchmark with its populations laid over 4 fake CPU devices: the same
+  report.json numbers (timings aside) to float tolerance."""
+  reports = []
+  for devices in (1, 4):
+    workdir = tmp_path / f"devices{devices}"
+    run = launch("--config=configs/criteria_benchmark.py:tiny", workdir=workdir,
+                 devices=devices)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert f"{devices} local / {devices} global devices" in run.stderr
+    reports.append(_numbers(json.loads((workdir / "report.json").read_text())))
+  assert reports[0].keys() == reports[1].keys()
+  for key, value in reports[0].items():
+    assert reports[1][key] == pytest.approx(value, rel=1e-4, abs=1e-5, nan_ok=True), key
+
+
+def _numbers(tree, path="") -> dict:
+  """{path: value} of every number and string in a report, timings and versions aside."""
+  if isinstance(tree, dict):
+    return {k: v for key, sub in tree.items() if key not in ("seconds", "versions")
+            for k, v in _numbers(sub, f"{path}/{key}").items()}
+  if isinstance(tree, list):
+    return {k: v for i, sub in enumerate(tree) for k, v in _numbers(sub, f"{path}/{i}").items()}
+  return {path: tree}
+
+
 @pytest.mark.parametrize("flag, message", [
     ("--config.views=clean", "views: expected at least two distinct views"),
     ("--config.splits=0", "splits: expected an integer >= 1"),

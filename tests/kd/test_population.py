@@ -1,11 +1,15 @@
-"""vmapped populations: members equal solo runs, pairs share init and batches, the
-teacher -> student pipeline learns an easy task."""
+"""Populations: members equal solo runs, pairs share init and batches, the teacher ->
+student pipeline learns an easy task, results do not depend on the device count, and
+batch streams draw the batch order `kd.batch_indices` defines."""
+
+import types
 
 import jax
 import numpy as np
 import pytest
 
 from cch_jax import kd
+from cch_jax.kd import batching
 from cch_jax.kd.demo_run import blobs
 
 CONFIG = kd.TrainConfig(steps=25, batch_size=32, learning_rate=1e-2)
@@ -89,10 +93,11 @@ def test_teacher_then_students_learn_an_easy_task():
   tr, va, te = slice(0, 1024), slice(1024, 1280), slice(1280, None)
   config = kd.TrainConfig(steps=150, batch_size=64, learning_rate=3e-3)
   teacher = kd.make_model("mlp", n_classes=4, widths=(32, 32))
-  t_params, t_out = kd.train_teacher(
-      teacher, config, {"x": data["x"][tr], "y": data["y"][tr]}, jax.random.key(0),
-      val={"x": data["x"][va], "y": data["y"][va]})
+  t_out = kd.train_population(
+      teacher, config, {"x": data["x"][tr], "y": data["y"][tr]}, kd.paired_grid((), (), [0]),
+      jax.random.key(0), val={"x": data["x"][va], "y": data["y"][va]})
   assert float(t_out.val_accuracy[0]) >= 0.95, t_out.val_accuracy
+  t_params = jax.tree.map(lambda a: a[0], t_out.params["model"])
 
   student = kd.make_model("mlp", n_classes=4, widths=(16,))
   train = {"x": x_student[tr], "y": data["y"][tr],
@@ -149,3 +154,47 @@ def test_stacked_splits_each_member_trains_on_its_own(kd_task):
     kd.train_population(model, CONFIG, stacked, dict(grid, split=grid["split"] * 2), key)
   with pytest.raises(ValueError, match=r"train\['y'\]: expected shape \(2, 80\)"):
     kd.train_population(model, CONFIG, dict(stacked, y=stacked["y"][:, :70]), grid, key)
+
+
+def test_results_do_not_depend_on_the_device_count(kd_task):
+  """6 members (2 seeds × (baseline + 2 KD)) with dropout on 1 device, on 4 devices (8
+  padded members: 2 padding rows dropped) and on all 8 fake devices: the same members."""
+  _, train = kd_task
+  model = kd.make_model("mlp", n_classes=3, widths=(16,), dropout=0.1)
+  grid = kd.paired_grid(lams=(0.3, 0.8), temperatures=(2.0,), seeds=(0, 1), beta=0.1)
+  key = jax.random.key(4)
+  val = {"x": train["x"][:40], "y": train["y"][:40]}
+  runs = {d: kd.train_population(model, CONFIG, train, grid, key, val=val, test=val,
+                                 devices=jax.devices()[:d]) for d in (1, 4, 8)}
+  layout = kd.prepare(model, CONFIG, train, grid, key, devices=jax.devices()[:4]).layout
+  assert (layout.mesh.shape["members"], layout.padded) == (4, 8)
+  for d in (4, 8):
+    close = lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    jax.tree.map(close, runs[d].params, runs[1].params)
+    jax.tree.map(close, runs[d].curves, runs[1].curves)
+    close(runs[d].test_logits, runs[1].test_logits)
+    assert runs[d].curves["loss"].shape == (6, CONFIG.steps)
+
+
+def test_a_mesh_that_cannot_hold_the_population_fails_before_training():
+  """3 processes × 2 devices (stand-in devices: the check runs before any mesh exists)."""
+  devices = [types.SimpleNamespace(process_index=p, id=2 * p + i)
+             for p in range(3) for i in range(2)]
+  with pytest.raises(ValueError, match=r"population: 2 member\(s\) cannot be spread over "
+                                       r"3 processes"):
+    kd.population_layout(2, batch_size=32, devices=devices)
+
+
+def test_streams_draw_the_batch_order_of_batch_indices():
+  """`next_rows` carried over steps 0..9 (epochs of 3 steps, from a mid-epoch start too)
+  gives each stream the rows `batch_indices` defines."""
+  keys = jax.random.split(jax.random.key(0), 2)
+  n, b = 10, 3
+  first = jax.jit(batching.epoch_permutations, static_argnums=(2, 3))
+  carry = jax.jit(batching.next_rows, static_argnums=(3, 4))
+  want = jax.jit(jax.vmap(kd.batch_indices, (0, None, None, None)), static_argnums=(2, 3))
+  for start in (0, 4):
+    perms = first(keys, start, n, b)
+    for step in range(start, 10):
+      perms, rows = carry(perms, keys, step, n, b)
+      np.testing.assert_array_equal(rows, want(keys, step, n, b))

@@ -11,7 +11,7 @@ from cch_jax import kd
 from cch_jax.kd import population as pop
 from cch_jax.kd.demo_run import blobs
 
-# 25 steps in segments of 10, 10, 5 (the last one shorter); 2 checkpoints kept.
+# 25 steps in segments of 5, checkpoints at 10, 20, 25 (the last one shorter); 2 kept.
 CONFIG = kd.TrainConfig(steps=25, batch_size=32, learning_rate=1e-2, eval_every=5,
                         checkpoint_every=10, max_to_keep=2)
 KEY = jax.random.key(3)
@@ -48,29 +48,28 @@ def _assert_same_result(got, want):
 
 
 def test_pieces_in_segments_compose_to_train_population(task):
-  """init -> advance over steps [0, 10), [10, 20), [20, 25) -> evaluate =
-  train_population; the traced start step reuses one compiled program per length."""
+  """prepare -> init -> advance by 10, 10, 5 steps -> evaluate = train_population; each
+  segment starts from the step its states hold and reuses one compiled program per
+  length."""
   model, train, val, test, members, reference = task
-  states = kd.init_population(model, CONFIG, train, members, KEY)
-  assert states.step.shape == (4,) and states.params["proj"]["kernel"].shape == (4, 16, 4)
-  # Committed to one device as in fit_population, which then reuses these programs.
-  states, train = jax.device_put((states, train), jax.local_devices()[0])
+  population = kd.prepare(model, CONFIG, train, members, KEY, val=val, test=test)
+  states = kd.init_population(population)
+  assert states.step.shape == (population.layout.padded,)
+  assert states.params["proj"]["kernel"].shape == (population.layout.padded, 16, 4)
   segments = []
-  for start, n_steps in ((0, 10), (10, 10), (20, 5)):
-    states, curves = kd.advance_population(CONFIG, train, states, members, KEY, start,
-                                           n_steps)
-    segments.append(curves)
-    if start == 0:
-      compiled = pop._advance_population._cache_size()
-  assert pop._advance_population._cache_size() == compiled + 1  # lengths 10 and 5
-  np.testing.assert_array_equal(states.step, [25] * 4)
-  curves = jax.tree.map(lambda *c: np.concatenate(c, axis=1), *segments)
-  out = kd.PopulationResult(states.params, curves,
-                            *kd.evaluate_population(model, CONFIG, states, val, test))
-  _assert_same_result(out, reference)
-  assert out.test_logits.shape == (4, 40, 3)
-  with pytest.raises(ValueError, match="at step start = 20"):
-    kd.advance_population(CONFIG, train, states, members, KEY, 20, 5)  # states at 25
+  for n_steps in (10, 10, 5):
+    states, curves = kd.advance_population(population, states, n_steps)
+    segments.append(np.asarray(curves["loss"])[:4])
+    if len(segments) == 1:
+      compiled = pop._advance._cache_size()
+  assert pop._advance._cache_size() == compiled + 1  # lengths 10 and 5
+  np.testing.assert_array_equal(np.asarray(states.step), 25)
+  np.testing.assert_allclose(np.concatenate(segments, axis=1), reference.curves["loss"],
+                             rtol=1e-5, atol=1e-6)
+  val_acc, val_ce, test_logits, test_acc = kd.evaluate_population(population, states)
+  np.testing.assert_allclose(test_logits, reference.test_logits, rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(val_ce, reference.val_ce, rtol=1e-5)
+  assert test_logits.shape == (4, 40, 3)
 
 
 def test_fit_population_equals_train_population_and_a_finished_run_is_a_no_op(
@@ -83,9 +82,11 @@ def test_fit_population_equals_train_population_and_a_finished_run_is_a_no_op(
   assert segments == [10, 20, 25]
   assert sorted(os.listdir(tmp_path / "checkpoints")) == ["20", "25"]
   lines = kd.read_metrics(str(tmp_path))
-  assert [r["step"] for r in lines] == [10, 20, 25]
+  assert [r["step"] for r in lines] == [5, 10, 15, 20, 25]
   np.testing.assert_allclose(lines[-1]["train_loss"],
                              np.mean(reference.curves["loss"][:, 20:]), rtol=1e-5)
+  np.testing.assert_allclose(lines[-1]["val_accuracy"], np.mean(reference.val_accuracy),
+                             rtol=1e-6)
   again = kd.fit_population(model, CONFIG, train, members, str(tmp_path), KEY, val=val,
                             test=test, on_segment=lambda done, _: segments.append(done))
   assert segments == [10, 20, 25]  # nothing trained
@@ -114,4 +115,4 @@ def test_a_killed_population_resumes_and_loses_nothing(tmp_path, task):
                           test=test, on_segment=lambda done, _: segments.append(done))
   assert segments == [20, 25]
   _assert_same_result(out, reference)
-  assert [r["step"] for r in kd.read_metrics(str(tmp_path))] == [10, 20, 25]
+  assert [r["step"] for r in kd.read_metrics(str(tmp_path))] == [5, 10, 15, 20, 25]

@@ -56,3 +56,14 @@ def test_criteria_of_names_every_estimator_pair():
   assert {"gap:latent-label_knn", "gap:ksg-label_probe", "relative_gap:ksg", "exact_rule",
           "teacher_accuracy", "teacher_minus_student", "agreement", "cka"} <= set(names)
   assert not names["cka"].signed and names["exact_rule"].signed
+
+
+def test_rank_criteria_counts_values_equal_to_rounding_as_ties():
+  """A symmetric criterion computed for (a, b) and (b, a) differs in the last bits; the
+  Spearman must treat them as tied: ranks (1.5, 1.5, 3) against (1, 3, 2) give ρ = 0
+  (broken by the last bit, (1, 2, 3) would give 0.5)."""
+  gains = [{"mean": m, "ci_low": m, "ci_high": m} for m in (0.1, 0.3, 0.2)]
+  known = {"sym": criteria.Criterion("sym", False, "")}
+  x = 0.4568925123212487
+  (row,) = criteria.rank_criteria({"sym": [x, np.nextafter(x, 1.0), 2.0]}, gains, known)
+  assert row["spearman"] == pytest.approx(0.0, abs=1e-12)
