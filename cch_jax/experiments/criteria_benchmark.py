@@ -105,7 +105,9 @@ def check_benchmark(config: ml_collections.ConfigDict, held: list[data.Split]) -
                      f"need at least {need}; use more examples or a larger held-out share")
   if not 0 <= config.kd.lam <= 1 or any(not 0 <= lam <= 1 for lam in config.kd.lams):
     raise ValueError("kd.lam, kd.lams: expected values in [0, 1]")
-  study.members_of(config, 1)
+  stages.check_population("encoder", config.encoder, config.splits)
+  stages.check_population("student", config.student,
+                          len(study.members_of(config, 1, config.splits)["seed"]))
 
 
 def train_encoders(config, parts, views, workdir) -> dict[str, tuple[Any, Any]]:

@@ -39,33 +39,34 @@ def train_teacher(config: ml_collections.ConfigDict, ds: data.MultiViewData, vie
 
 
 def train_students(config: ml_collections.ConfigDict, ds: data.MultiViewData,
-                   teacher: tuple[kd.Classifier, Any], teacher_view: str, workdir: str
-                   ) -> tuple[dict[str, np.ndarray], kd.PopulationResult]:
-  """Stage 2: baseline and KD students over (λ, T, seed). Returns (members, result)."""
+                   teacher: tuple[kd.Classifier, Any], teacher_view: str,
+                   members: dict[str, np.ndarray], workdir: str) -> kd.PopulationResult:
+  """Stage 2: baseline and KD students, the `members` over (λ, T, seed)."""
   model = stages.build_model(config.student.model, ds.n_classes)
   train_config = kd.TrainConfig.from_mapping(config.student.train)
-  members = kd.paired_grid(config.kd.lams, config.kd.temperatures,
-                           range(config.kd.seeds), config.kd.beta)
   targets = kd.teacher_targets(*teacher, ds.train.views[teacher_view],
                                features=config.kd.beta > 0)
   view = ds.student
   train = {"x": ds.train.views[view], "y": ds.train.labels,
            **jax.tree.map(np.asarray, targets)}
   split = lambda s: {"x": s.views[view], "y": s.labels}
-  result = kd.fit_population(model, train_config, train, members,
-                             os.path.join(workdir, "students"),
-                             key=jax.random.key(config.seed + 1),
-                             val=split(ds.validation), test=split(ds.test))
-  return members, result
+  return kd.fit_population(model, train_config, train, members,
+                           os.path.join(workdir, "students"),
+                           key=jax.random.key(config.seed + 1),
+                           val=split(ds.validation), test=split(ds.test))
 
 
 def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
   ds = data.load_views(config.data)
   logging.info("data: %s", ds.summary())
   teacher_view = ds.teacher[0]
+  members = kd.paired_grid(config.kd.lams, config.kd.temperatures,
+                           range(config.kd.seeds), config.kd.beta)
+  stages.check_population("teacher", config.teacher, 1)
+  stages.check_population("student", config.student, len(members["seed"]))
   t_model, t_params, t_acc = train_teacher(config, ds, teacher_view, workdir)
   logging.info("teacher (%s): test accuracy %.4f", teacher_view, t_acc["test"])
-  members, result = train_students(config, ds, (t_model, t_params), teacher_view, workdir)
+  result = train_students(config, ds, (t_model, t_params), teacher_view, members, workdir)
   rows = pipeline.paired_gains(members, np.asarray(result.test_accuracy))
   results = {"teacher_view": teacher_view, "student_view": ds.student,
              "n_classes": ds.n_classes,

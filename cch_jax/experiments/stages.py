@@ -86,6 +86,15 @@ def train_on_views(block: ml_collections.ConfigDict, ds: data.MultiViewData,
   return [(model, params[v], accuracies(model, params[v], ds, v)) for v in views]
 
 
+def check_population(stage: str, block: ml_collections.ConfigDict, n_members: int) -> None:
+  """Fails before any training when the devices cannot hold a stage's population of
+  `n_members` trained with block.train (`kd.population_layout`), naming the stage."""
+  try:
+    kd.population_layout(n_members, block.train.batch_size, block.train.data_shards)
+  except ValueError as e:
+    raise ValueError(f"{stage}: {e}") from None
+
+
 def quick_encoder(block: ml_collections.ConfigDict, ds: data.MultiViewData, view: str,
                   steps: int, seed: int) -> tuple[kd.Classifier, Any]:
   """block.model trained `steps` steps on `view` in memory (0: freshly initialised).

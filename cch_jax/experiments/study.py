@@ -155,6 +155,14 @@ def check_study(config: ml_collections.ConfigDict, ds: data.MultiViewData,
   if any(not isinstance(s, int) or s < 0 for s in a.a_priori_steps):
     raise ValueError(f"analysis.a_priori_steps: expected integers >= 0, got "
                      f"{a.a_priori_steps}")
+  shapes = {ds.train.views[v].shape for v in ds.teacher}
+  stages.check_population("teacher", config.teacher,
+                          min(sum(ds.train.views[v].shape == s for v in ds.teacher)
+                              for s in shapes))
+  stages.check_population("student", config.student, 1)
+  if config.train:
+    stages.check_population("student", config.student,
+                            len(members_of(config, len(ds.teacher))["seed"]))
   members_of(config, len(ds.teacher))
 
 

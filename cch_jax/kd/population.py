@@ -417,7 +417,8 @@ def teacher_targets(model: nn.Module, params: Any, x: Array, batch_size: int = 1
   """Stage 2 input: the frozen teacher's outputs on its own modality, computed once.
 
   Args:
-    model, params: the teacher `Classifier` and its params (from `train_teacher`).
+    model, params: the teacher `Classifier` and its params (one member of a trained
+      population, e.g. `jax.tree.map(lambda a: a[0], result.params["model"])`).
     x: the teacher-modality inputs of the training rows (n, ...).
     batch_size: rows per inference call.
     features: also return the representations (for the β feature term).

@@ -7,11 +7,22 @@ import numpy as np
 import pytest
 
 from cch_jax.experiments import criteria_benchmark
+from tests.experiments.conftest import launch_process
+
+TINY = "--config=configs/criteria_benchmark.py:tiny"
 
 
-def test_criteria_benchmark_ranks_every_criterion_over_every_pair(tmp_path, launch):
-  run = launch("--config=configs/criteria_benchmark.py:tiny", workdir=tmp_path)
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+  """(workdir, CompletedProcess) of the tiny benchmark on one device."""
+  workdir = tmp_path_factory.mktemp("tiny")
+  run = launch_process(TINY, workdir=workdir)
   assert run.returncode == 0, run.stderr[-3000:]
+  return workdir, run
+
+
+def test_criteria_benchmark_ranks_every_criterion_over_every_pair(tiny, launch):
+  tmp_path, run = tiny
   last = run.stdout.strip().splitlines()[-1]
   assert last.startswith("criteria_benchmark: 6 pairs × 2 splits × 2 seeds")
   report = json.loads((tmp_path / "report.json").read_text())
@@ -40,7 +51,7 @@ def test_criteria_benchmark_ranks_every_criterion_over_every_pair(tmp_path, laun
   for name in ("report.md", "criteria.png", "pairs.png"):
     assert (tmp_path / name).stat().st_size > 0, name
   assert "## The verdict's track record" in (tmp_path / "report.md").read_text()
-  again = launch("--config=configs/criteria_benchmark.py:tiny", workdir=tmp_path)
+  again = launch(TINY, workdir=tmp_path)
   assert again.returncode == 0, again.stderr[-3000:]
   assert "resumed" in again.stderr or "already" in again.stderr
   rerun = json.loads((tmp_path / "report.json").read_text())
@@ -48,20 +59,19 @@ def test_criteria_benchmark_ranks_every_criterion_over_every_pair(tmp_path, laun
   assert rerun["ranking"] == report["ranking"]
 
 
-def test_four_devices_give_the_report_of_one(tmp_path, launch):
+def test_four_devices_give_the_report_of_one(tmp_path, tiny, launch):
   """The same tiny benchmark with its populations laid over 4 fake CPU devices: the same
-  report.json numbers (timings aside) to float tolerance."""
-  reports = []
-  for devices in (1, 4):
-    workdir = tmp_path / f"devices{devices}"
-    run = launch("--config=configs/criteria_benchmark.py:tiny", workdir=workdir,
-                 devices=devices)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert f"{devices} local / {devices} global devices" in run.stderr
-    reports.append(_numbers(json.loads((workdir / "report.json").read_text())))
+  report.json numbers (timings and versions aside) to float tolerance."""
+  run = launch(TINY, workdir=tmp_path, devices=4)
+  assert run.returncode == 0, run.stderr[-3000:]
+  assert "4 local / 4 global devices" in run.stderr
+  reports = [_numbers(json.loads((w / "report.json").read_text())) for w in (tiny[0], tmp_path)]
   assert reports[0].keys() == reports[1].keys()
   for key, value in reports[0].items():
-    assert reports[1][key] == pytest.approx(value, rel=1e-4, abs=1e-5, nan_ok=True), key
+    if isinstance(value, float):
+      assert reports[1][key] == pytest.approx(value, rel=1e-4, abs=1e-5, nan_ok=True), key
+    else:
+      assert reports[1][key] == value, key
 
 
 def _numbers(tree, path="") -> dict:

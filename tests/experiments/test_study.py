@@ -125,6 +125,11 @@ def test_single_class_labels_and_bad_grids_fail_before_training(tmp_path):
   config.analysis.estimators = "latent,kgs"
   with pytest.raises(KeyError, match="unknown MI estimator 'kgs'"):
     study.run_study(config, str(tmp_path / "run"))
+  config = study.shrink_to_tiny(study.study_config("cch_pair"))
+  config.student.train.data_shards = 3  # the mesh cannot hold it: 8 devices per process
+  with pytest.raises(ValueError, match="student: config.data_shards: expected a divisor of "
+                                       "the 8 devices per process, got 3"):
+    study.run_study(config, str(tmp_path / "run"))
   assert not os.path.exists(tmp_path / "run")
   config.blur = ml_collections.ConfigDict({"sigmas": (), "noise_stds": ()})
   with pytest.raises(ValueError, match="blur.sigmas, blur.noise_stds"):
