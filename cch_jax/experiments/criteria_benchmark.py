@@ -143,6 +143,7 @@ def analyse_split(config, held: data.Split, encoders, views, key, n_train
                                     n_resamples=a.n_resamples, **options.get(name, {}))
                   for name in labels[1:]} for view in views}
   out = {}
+  estimate = pipeline.symmetric_memo()  # (t, s) and (s, t) share I(H_t; H_s)
   for t in views:
     for s in views:
       if s == t:
@@ -150,7 +151,7 @@ def analyse_split(config, held: data.Split, encoders, views, key, n_train
       terms = pipeline.cch_terms(seen[t]["h"], seen[s]["h"], held.labels, key,
                                  estimators=names, label_estimator=labels[0],
                                  reduce_dim=a.reduce_dim, n_resamples=a.n_resamples,
-                                 options=options)
+                                 options=options, estimate=estimate)
       biases = study.gap_biases(config, terms, held.labels)
       calibrated = pipeline.verdict(terms, biases)
       values = criteria.pair_criteria(terms, extra[s], seen[t]["z"], seen[s]["z"],

@@ -43,7 +43,7 @@ def train_config(steps: int, batch_size: int = 128, lr: float = 1e-3,
   return ml_collections.ConfigDict({
       "steps": steps, "batch_size": batch_size, "optimizer": "adam", "learning_rate": lr,
       "weight_decay": 0.0, "schedule": "warmup_cosine", "warmup_steps": steps // 20,
-      "final_lr_fraction": 0.05, "grad_clip": 0.0, "data_shards": 1,
+      "final_lr_fraction": 0.05, "grad_clip": 0.0, "data_shards": 1, "member_chunk": 0,
       "eval_batch_size": 1024, "eval_every": every, "checkpoint_every": every,
       "max_to_keep": 2})
 

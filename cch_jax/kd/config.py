@@ -30,6 +30,8 @@ class TrainConfig:
     data_shards: devices that share one member's batch (the mesh's 'data' axis; 1 =
       each member on one device). The KD weights λ, T and β are not here: they are the
       members' (`population.paired_grid`).
+    member_chunk: members vmapped together on a device; several chunks train one after
+      another (0 = automatic: all of them on accelerators, up to 32 on CPU).
     eval_batch_size: rows per evaluation call.
     eval_every: the loop runs this many steps per compiled segment, then evaluates,
       writes a metrics line and logs a progress line.
@@ -47,6 +49,7 @@ class TrainConfig:
   final_lr_fraction: float = 0.0
   grad_clip: float = 0.0
   data_shards: int = 1
+  member_chunk: int = 0
   eval_batch_size: int = 1024
   eval_every: int = 100
   checkpoint_every: int = 100
@@ -57,6 +60,7 @@ class TrainConfig:
                  "checkpoint_every", "max_to_keep", "data_shards"):
       checks.check_positive_int(f"config.{name}", getattr(self, name))
     checks.check_positive_int("config.warmup_steps", self.warmup_steps, minimum=0)
+    checks.check_positive_int("config.member_chunk", self.member_chunk, minimum=0)
     if self.learning_rate <= 0 or self.grad_clip < 0:
       raise ValueError("config.grad_clip: expected >= 0; config.learning_rate: expected > 0")
     if self.checkpoint_every % self.eval_every:

@@ -47,6 +47,9 @@ from cch_jax.utils import checks
 
 Batch = dict[str, Array]
 MEMBER_KEYS = ("lam", "temperature", "beta", "seed", "teacher", "split")
+CPU_CHUNK = 32
+"""Members vmapped together on a CPU device (625 MLP students: chunks of 25 ran 1.25×
+the speed of all 625 at once, `benchmarks/kd_step.py`)."""
 
 
 class PopulationResult(NamedTuple):
@@ -280,9 +283,17 @@ def _advance(config: TrainConfig, mesh: Mesh, n_steps: int, train: Batch,
 
   def local(train, states, members, stream_seeds, key):
     stream_keys = jax.vmap(lambda s: _member_key(key, s, 1))(stream_seeds)
-    dropout_keys = jax.vmap(lambda s: _member_key(key, s, 2))(members["seed"])
 
-    def body(carry, i):
+    def run(states, members):  # the scan over steps of some members (vmapped)
+      dropout_keys = jax.vmap(lambda s: _member_key(key, s, 2))(members["seed"])
+      start = states.step[0]  # every member is at the same step
+      perms = batching.epoch_permutations(stream_keys, start, n, batch_size)
+      steps = start + jnp.arange(n_steps, dtype=jnp.int32)
+      (states, _), curves = jax.lax.scan(functools.partial(body, members, dropout_keys),
+                                         (states, perms), steps)
+      return states, {k: v.T for k, v in curves.items()}
+
+    def body(members, dropout_keys, carry, i):
       states, perms = carry
       perms, rows = batching.next_rows(perms, stream_keys, i, n, batch_size)
       keys = jax.vmap(lambda k: jax.random.fold_in(k, i))(dropout_keys)
@@ -296,15 +307,27 @@ def _advance(config: TrainConfig, mesh: Mesh, n_steps: int, train: Batch,
       states, metrics = jax.vmap(step)(states, batches, keys)
       return (states, perms), metrics
 
-    start = states.step[0]  # every member is at the same step
-    perms = batching.epoch_permutations(stream_keys, start, n, batch_size)
-    steps = start + jnp.arange(n_steps, dtype=jnp.int32)
-    (states, _), curves = jax.lax.scan(body, (states, perms), steps)
-    return states, {k: v.T for k, v in curves.items()}
+    m = members["seed"].shape[0]
+    chunk = member_chunk(m, config.member_chunk, mesh.devices.flat[0].platform)
+    if chunk == m:
+      return run(states, members)
+    fold = lambda a: a.reshape((m // chunk, chunk) + a.shape[1:])
+    out = jax.lax.map(lambda chunk_args: run(*chunk_args),
+                      jax.tree.map(fold, (states, members)))
+    return jax.tree.map(lambda a: a.reshape((m,) + a.shape[2:]), out)
 
   return jax.shard_map(local, mesh=mesh, in_specs=(P(), P(MEMBERS), P(MEMBERS), P(), P()),
                        out_specs=(P(MEMBERS), P(MEMBERS)))(train, states, members,
                                                            stream_seeds, key)
+
+
+def member_chunk(m: int, setting: int, platform: str) -> int:
+  """How many of a device's m members train vmapped together; chunks run one after
+  another (`lax.map`), each its whole segment. `setting` > 0: its largest divisor of m
+  <= setting; 0 (auto): all m on accelerators, at most `CPU_CHUNK` on CPU, where a
+  chunk's states then stay in cache across steps."""
+  limit = setting or (m if platform != "cpu" else CPU_CHUNK)
+  return max(d for d in range(1, min(m, limit) + 1) if m % d == 0)
 
 
 @functools.partial(jax.jit, static_argnames=("model", "config", "mesh"))

@@ -13,7 +13,7 @@ measured outcome of KD beside the prediction. Pure functions on arrays (no disk 
   pipeline.prediction_held(v.label, gain)                   # True / False / None
 
 Pieces: `representations` (represent, check, clean, pca), `terms` (cch_terms,
-check_settings, required_samples, Term, CCHTerms), `verdict` (verdict, rank_teachers,
+check_settings, required_samples, symmetric_memo, Term, CCHTerms), `verdict` (verdict, rank_teachers,
 ci_label), `outcome` (paired_gains, find, recommend, prediction_held, agreement, summary),
 `monitor` (point_gap, sign_flips), `calibration` (calibrate, gap_biases: estimator bias
 on ground-truth tasks shaped like the analysis), `criteria` (pair_criteria, rank_criteria,
@@ -28,7 +28,7 @@ from cch_jax.pipeline.outcome import (agreement, find, paired_gains, prediction_
                                       recommend, summary)
 from cch_jax.pipeline.representations import check, clean, pca, represent
 from cch_jax.pipeline.terms import (CCHTerms, Term, cch_terms, check_settings,
-                                    required_samples)
+                                    required_samples, symmetric_memo)
 from cch_jax.pipeline.verdict import (DISTIL, DO_NOT_DISTIL, UNCERTAIN, Verdict, ci_label,
                                       rank_teachers, verdict)
 
@@ -37,4 +37,4 @@ __all__ = ["CCHTerms", "Calibration", "DISTIL", "DO_NOT_DISTIL", "Term", "UNCERT
            "ci_label", "clean", "find", "fitted_gaussian_rule", "gap_biases", "linear_cka",
            "pair_criteria", "paired_gains", "pca", "point_gap", "prediction_held",
            "rank_criteria", "rank_teachers", "recommend", "represent", "required_samples",
-           "sign_flips", "summary", "verdict"]
+           "sign_flips", "summary", "symmetric_memo", "verdict"]

@@ -21,7 +21,8 @@ seeds and splits, the label term's over halves).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -109,7 +110,8 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
               estimators: Sequence[str] = ("latent", "ksg"),
               label_estimator: str = "label_knn", reduce_dim: int = 8,
               n_resamples: int = 20,
-              options: Mapping[str, Mapping[str, Any]] | None = None) -> CCHTerms:
+              options: Mapping[str, Mapping[str, Any]] | None = None,
+              estimate: Callable[..., mi.MIEstimate] = mi.estimate) -> CCHTerms:
   """Estimates the CCH terms and the gap with 95% CIs.
 
   Args:
@@ -121,6 +123,7 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
     reduce_dim: PCA dimensions of every estimator's inputs (0 = none).
     n_resamples: random halves for deterministic estimators' CIs.
     options: per estimator name, its keyword options (e.g. {'ksg': {'k': 3}}).
+    estimate: `mi.estimate` or a stand-in with its signature (e.g. `symmetric_memo`).
 
   Returns:
     `CCHTerms`.
@@ -142,8 +145,8 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
                      f"{label_estimator!r} need at least {need} rows, got {len(y)}")
   z_t, z_s = (representations.pca(representations.clean(k, v), reduce_dim)
               for k, v in (("h_t", h_t), ("h_s", h_s)))
-  run = lambda x, yy, name: mi.estimate(x, yy, name, key=key, n_resamples=n_resamples,
-                                        **options.get(name, {}))
+  run = lambda x, yy, name: estimate(x, yy, name, key=key, n_resamples=n_resamples,
+                                     **options.get(name, {}))
 
   label = run(z_s, y, label_estimator)
   ts = {name: run(z_t, z_s, name) for name in estimators}
@@ -157,6 +160,25 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
   dims[label_estimator] = (z_s.shape[1], n_classes)
   return CCHTerms(_term(ts, primary), _term({label_estimator: label}, label_estimator),
                   _term(gaps, primary), entropy, len(y), primary, warnings, dims)
+
+
+def symmetric_memo() -> Callable[..., mi.MIEstimate]:
+  """`mi.estimate` that remembers its continuous estimates, so that I(Y; X) on the arrays
+  of an earlier I(X; Y) (same estimator, key, resamples and options) is not estimated
+  again: the pairs (a, b) and (b, a) of an analysis share I(H_a; H_b)."""
+  cache: dict[tuple[Any, ...], mi.MIEstimate] = {}
+  digest = lambda a: hashlib.sha1(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+  def estimate(x, y, name, key=None, **kwargs):
+    if mi.ESTIMATORS[name].labels:
+      return mi.estimate(x, y, name, key=key, **kwargs)
+    seed = None if key is None else digest(jax.random.key_data(key))
+    memo = (name, frozenset((digest(x), digest(y))), seed, repr(sorted(kwargs.items())))
+    if memo not in cache:
+      cache[memo] = mi.estimate(x, y, name, key=key, **kwargs)
+    return cache[memo]
+
+  return estimate
 
 
 def _gap(ts: mi.MIEstimate, label: mi.MIEstimate) -> mi.MIEstimate:

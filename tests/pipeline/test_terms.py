@@ -112,3 +112,21 @@ def test_point_gap_matches_the_terms_and_sign_flips_are_found():
   assert pipeline.sign_flips([10, 20], [0.2, 0.1]) == []
   with pytest.raises(ValueError, match="expected a deterministic estimator"):
     pipeline.point_gap(h_t, h_s, y, estimator="latent")
+
+
+def test_symmetric_memo_estimates_i_ab_once_for_both_orders(monkeypatch):
+  """(a, b) then (b, a) with the same key: one KSG call, the same estimate; a label
+  estimator and another key are estimated afresh."""
+  calls = []
+  real = mi.estimate
+  monkeypatch.setattr(mi, "estimate", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+  rng = np.random.default_rng(0)
+  a, b = rng.normal(size=(200, 2)), rng.normal(size=(200, 3))
+  estimate, key = pipeline.symmetric_memo(), jax.random.key(0)
+  first = estimate(a, b, "ksg", key=key, n_resamples=0)
+  assert estimate(b, a, "ksg", key=key, n_resamples=0) is first
+  estimate(b, a, "ksg", key=jax.random.key(1), n_resamples=0)
+  labels = np.arange(200) % 2
+  estimate(a, labels, "label_knn", key=key, n_resamples=0)
+  estimate(a, labels, "label_knn", key=key, n_resamples=0)
+  assert calls == ["ksg", "ksg", "label_knn", "label_knn"]
