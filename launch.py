@@ -8,6 +8,8 @@ r"""Runs one experiment: flags -> config -> experiment registry -> run(config, w
 Multi-host: start the same command on every host with --multihost (jax.distributed
 reads the cluster from the environment: SLURM, Cloud TPU, or
 JAX_COORDINATOR_ADDRESS/JAX_NUM_PROCESSES/JAX_PROCESS_ID); only process 0 writes files.
+On CPU the launcher adds measured XLA flag defaults (`cch_jax/utils/xla_flags.py`) to
+XLA_FLAGS unless the user set the same flags.
 """
 
 import logging as pylogging
@@ -18,7 +20,7 @@ from absl import app, flags, logging
 from ml_collections import config_flags
 
 from cch_jax.experiments import EXPERIMENTS
-from cch_jax.utils import report
+from cch_jax.utils import report, xla_flags
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Experiment config file, configs/NAME.py[:ARG].", lock_config=True)
@@ -39,16 +41,17 @@ def main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
   logging.get_absl_handler().addFilter(_LibraryInfoFilter())
+  xla_flags.set_cpu_defaults()  # before the first computation; the user's XLA_FLAGS win
   if _MULTIHOST.value:
     jax.distributed.initialize()
   config, workdir = _CONFIG.value, _WORKDIR.value
   if "experiment" not in config:
     raise app.UsageError("--config: the config has no 'experiment' field")
   run = EXPERIMENTS[config.experiment]
-  logging.info("JAX %s on %s: process %d of %d, %d local / %d global devices: %s",
-               jax.__version__, jax.default_backend(), jax.process_index(),
+  logging.info("JAX %s on %s: process %d of %d, %d local / %d global devices: %s; "
+               "XLA_FLAGS=%r", jax.__version__, jax.default_backend(), jax.process_index(),
                jax.process_count(), jax.local_device_count(), jax.device_count(),
-               jax.devices())
+               jax.devices(), os.environ.get("XLA_FLAGS", ""))
   os.makedirs(workdir, exist_ok=True)
   if jax.process_index() == 0:
     report.write_json(os.path.join(workdir, "config.json"), config.to_dict())
