@@ -12,12 +12,16 @@ and a vmapped student population vs training the same students one after another
    λ = 0.5, T = 4, Adam at lr 1e-3, and as many threads as JAX uses. Before timing, both
    take a few identical steps and their losses are compared. Also timed: PyTorch on one
    thread (its OpenMP threads suffer most when other processes share the cores) and our
-   step with XLA's YNNPACK fusions off (an XLA flag any user can set).
+   step under XLA's own default flags (YNNPACK fusions on; ours, as `launch.py` sets
+   them, has them off: `cch_jax/utils/xla_flags.py`).
 2. A paired KD population (`kd.paired_grid`: 3 seeds × λ ∈ {0.25, 0.5, 0.75, 1} ×
-   T ∈ {1, 4} plus a λ = 0 baseline per seed: 27 MLP students) trained by one
-   `kd.train_population` call, vs the same function with a 1-member grid called once per
-   student in a Python loop (compiled once). The population's batch-index draws
-   (`kd.batch_indices`, one per member and step) are also timed on their own.
+   T ∈ {1, 4} plus a λ = 0 baseline per seed: 27 MLP students; `--population_seeds`
+   scales it) trained by one `kd.train_population` call on 1..N devices
+   (`--population_devices`, fake CPU devices from XLA_FLAGS), vs the same function with a
+   1-member grid called once per student in a Python loop (compiled once). Also: XLA's
+   FLOP count of one member-step, the population's GFLOP/s against a float32 GEMM
+   measured in the same run, and its batch draws (one shuffle per stream and epoch,
+   `batching.next_rows`) timed on their own.
 
 Throughput is the median of several timed repeats after warm-up (JAX compile excluded and
 reported on its own); the implementations' repeats are interleaved so that load from other
@@ -25,6 +29,8 @@ processes on a shared machine hits them alike.
 
   pip install -r benchmarks/requirements-peers.txt    # torch==2.13.0 (CPU wheel)
   python benchmarks/kd_step.py
+  XLA_FLAGS=--xla_force_host_platform_device_count=2 python benchmarks/kd_step.py \
+      --skip step --population_devices 1 2
 """
 
 import argparse
@@ -45,6 +51,7 @@ from torch import nn
 
 sys.path.insert(0, __file__.rsplit("/benchmarks/", 1)[0])
 from cch_jax import kd  # noqa: E402
+from cch_jax.utils import xla_flags  # noqa: E402
 
 INPUT_SHAPE = (8, 8, 1)  # digits-sized grey images (H, W, C)
 N_CLASSES = 10
@@ -256,11 +263,12 @@ def interleaved_medians(runners: dict, repeats: int, target_s: float) -> dict[st
 
 # ----------------------------------------------------------------------------- part 1
 
-# XLA's CPU backend sends convolutions, dots and their elementwise neighbours to YNNPACK
-# fusions by default; this option turns them off (XLA's own emitters and Eigen instead).
-# Users get the same per function with jax.jit(..., compiler_options=NO_YNN), or for the
-# whole process with XLA_FLAGS=--xla_cpu_experimental_ynn_fusion_type= (empty value).
-NO_YNN = {"xla_cpu_experimental_ynn_fusion_type": ""}
+# XLA's CPU backend sends convolutions, dots and reductions to YNNPACK fusions by default;
+# cch_jax's launcher turns them off (`xla_flags.CPU_DEFAULTS`, set for this whole process in
+# `main`). This per-function option restores XLA's own default, for the comparison.
+XLA_DEFAULT_YNN = {"xla_cpu_experimental_ynn_fusion_type": ",".join(
+    f"LIBRARY_FUSION_TYPE_{t}" for t in ("INDIVIDUAL_CONVOLUTION", "INDIVIDUAL_DOT",
+                                         "REDUCE"))}
 
 
 def step_runners(name: str, data: dict[str, np.ndarray], use_compile: bool) -> tuple:
@@ -278,9 +286,9 @@ def step_runners(name: str, data: dict[str, np.ndarray], use_compile: bool) -> t
   ours.run(4)
   eager.run(4)
   loss_gap = abs(ours.loss() - eager.loss())  # the 5th of 5 identical steps
-  no_ynn = JaxRunner(name, data, compiler_options=NO_YNN)
-  no_ynn.run(5)
-  runners = {"jax": ours, "jax, YNN off": no_ynn, "torch": eager,
+  xla_default = JaxRunner(name, data, compiler_options=XLA_DEFAULT_YNN)
+  xla_default.run(5)
+  runners = {"jax": ours, "jax, XLA's default flags": xla_default, "torch": eager,
              "torch, 1 thread": TorchRunner(name, data, teacher_np, student_np, threads=1)}
   torch_compile = "not run"
   if use_compile:
@@ -458,6 +466,7 @@ def main() -> None:
   parser.add_argument("--skip", choices=("step", "population"), default=None)
   args = parser.parse_args()
 
+  xla_flags.set_cpu_defaults()  # what launch.py users get; before JAX's first computation
   torch.set_num_threads(THREADS)
   warnings.filterwarnings("ignore", category=UserWarning, module="torch")
   print(f"JAX {jax.__version__} ({jax.default_backend()}, {jax.local_device_count()} "

@@ -41,10 +41,6 @@ class Layout:
   n_members: int
   padded: int
 
-  @property
-  def data_shards(self) -> int:
-    return self.mesh.shape[DATA]
-
 
 def population_layout(n_members: int, batch_size: int, data_shards: int = 1,
                       devices: Sequence[jax.Device] | None = None) -> Layout:

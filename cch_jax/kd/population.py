@@ -12,7 +12,10 @@ stack on a leading axis of the data ('y' (S, n)); members['split'] picks each me
 Batches are drawn per stream, not per member: a stream is a seed, whose shuffle of the
 row positions is drawn once per epoch on the device, inside the scanned steps, and shared
 by every member with that seed (every split, teacher and (λ, T)); each member gathers its
-own (B, ·) rows of its split.
+own (B, ·) rows of its split. (The shuffle depends on the seed alone, as it always has, so
+one stream per seed rather than per (split, seed) keeps every batch of earlier runs.) On
+CPU a device trains its members in chunks of up to 32 (`member_chunk`), one after
+another, each through the whole segment; the batch draws are then per chunk.
 
 `train_population` is one jitted program; `loop.fit_population` runs the same pieces in
 checkpointed segments with the same results:
@@ -159,15 +162,15 @@ def prepare(model: nn.Module, config: TrainConfig, train: Batch, members: dict[s
   host["stream"] = host["stream"].astype(np.int32)
   layout = mesh_lib.population_layout(len(host["seed"]), config.batch_size,
                                       config.data_shards, devices)
-  key_data = jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) \
-      else key
+  if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+    key = jax.random.key_data(key)
   data = mesh_lib.replicate((dict(train), val and dict(val), test and dict(test)),
                             layout.mesh)
   return Population(model, config, layout,
                     mesh_lib.shard_members(mesh_lib.pad_rows(host, layout.padded),
                                            layout.mesh),
                     mesh_lib.replicate(seeds.astype(np.int32), layout.mesh),
-                    mesh_lib.replicate(np.asarray(key_data), layout.mesh), *data)
+                    mesh_lib.replicate(np.asarray(key), layout.mesh), *data)
 
 
 def init_population(population: Population) -> step_lib.KDState:

@@ -10,8 +10,20 @@ options only: GPU and TPU compilers ignore them. They are applied only for the j
 series they were measured on (`TESTED_JAXLIB`), since XLA aborts the process on a flag it
 does not know.
 
-Why these flags (jaxlib 0.10.2, 2-core x86-64 CPU, `benchmarks/kd_step.py`):
-FILLED_IN_BELOW
+Why these flags (jaxlib 0.10.2, 2-core AMD EPYC (AVX2), `benchmarks/kd_step.py`, KD train
+step examples/s, XLA's default -> ours, same run, 2026-11-29):
+
+  --xla_cpu_experimental_ynn_fusion_type=   (empty: no YNNPACK fusions)
+    XLA:CPU's default sends convolutions, dots and reductions to YNNPACK
+    (individual_convolution, individual_dot, reduce). Its convolutions are slow for our
+    small CNN, above all the weight gradients; its dots and reductions lose to XLA's own
+    code on these sizes too:
+      cnn B=1,024   10,025 -> 18,655 (1.86x)    cnn B=128    13,402 -> 18,813 (1.40x)
+      mlp B=1,024  284,797 -> 357,495 (1.26x)   mlp B=128   170,319 -> 180,110 (1.06x)
+    Tried and not taken (no change to the compiled HLO here, or within run-to-run noise):
+    xla_cpu_use_xnnpack=false, xla_cpu_use_onednn=true, the oneDNN and XNN fusion types,
+    XNN graph fusion, xla_cpu_multi_thread_eigen=false, opt preset FAST_RUNTIME; YNN for
+    only convolutions, only dots or only reductions (each slower than none).
 """
 
 from __future__ import annotations
