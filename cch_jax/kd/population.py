@@ -51,8 +51,8 @@ from cch_jax.utils import checks
 Batch = dict[str, Array]
 MEMBER_KEYS = ("lam", "temperature", "beta", "seed", "teacher", "split")
 CPU_CHUNK = 32
-"""Members vmapped together on a CPU device (625 MLP students: chunks of 25 ran 1.25×
-the speed of all 625 at once, `benchmarks/kd_step.py`)."""
+"""Members vmapped together on a CPU device (625 MLP students on a 2-core CPU, an ad-hoc
+timing noted in benchmarks/RESULTS.md: chunks of 25 ran 1.25× all 625 at once)."""
 
 
 class PopulationResult(NamedTuple):
