@@ -15,15 +15,18 @@ step examples/s, XLA's default -> ours, same run, 2026-11-29):
 
   --xla_cpu_experimental_ynn_fusion_type=   (empty: no YNNPACK fusions)
     XLA:CPU's default sends convolutions, dots and reductions to YNNPACK
-    (individual_convolution, individual_dot, reduce). Its convolutions are slow for our
-    small CNN, above all the weight gradients; its dots and reductions lose to XLA's own
-    code on these sizes too:
+    (individual_convolution, individual_dot, reduce). On our small CNN its backward
+    convolutions take about twice as long as XLA's own (B=1,024, ms, YNN vs none: conv_1
+    input gradient 13.5 vs 7.0, conv_1 weight gradient 18.5 vs 11.4, conv_0 weight
+    gradient 6.8 vs 2.5, conv_1 forward 9.5 vs 5.1; YNN wins only conv_0 forward, 1.9 vs
+    4.9), and its dots and reductions are no faster at these sizes. Whole steps:
       cnn B=1,024   10,025 -> 18,655 (1.86x)    cnn B=128    13,402 -> 18,813 (1.40x)
       mlp B=1,024  284,797 -> 357,495 (1.26x)   mlp B=128   170,319 -> 180,110 (1.06x)
-    Tried and not taken (no change to the compiled HLO here, or within run-to-run noise):
-    xla_cpu_use_xnnpack=false, xla_cpu_use_onednn=true, the oneDNN and XNN fusion types,
-    XNN graph fusion, xla_cpu_multi_thread_eigen=false, opt preset FAST_RUNTIME; YNN for
-    only convolutions, only dots or only reductions (each slower than none).
+    YNN for only some ops is no better: at cnn B=1,024, 14,327 (convolutions only),
+    20,926 (dots only), 16,426 (reductions only) vs 21,829 with none (one run).
+    Tried on top and not taken (the same compiled HLO here, or within run-to-run noise of
+    about ±7%): xla_cpu_use_xnnpack=false, xla_cpu_use_onednn=true, oneDNN / XNN fusion
+    types, XNN graph fusion, xla_cpu_multi_thread_eigen=false, CPU_OPT_PRESET_FAST_RUNTIME.
 """
 
 from __future__ import annotations
