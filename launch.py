@@ -19,8 +19,8 @@ import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from cch_jax.experiments import EXPERIMENTS
-from cch_jax.utils import report, xla_flags
+from cch_jax.experiments import registry
+from cch_jax.utils import files, xla_flags
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Experiment config file, configs/NAME.py[:ARG].", lock_config=True)
@@ -47,14 +47,14 @@ def main(argv: list[str]) -> None:
   config, workdir = _CONFIG.value, _WORKDIR.value
   if "experiment" not in config:
     raise app.UsageError("--config: the config has no 'experiment' field")
-  run = EXPERIMENTS[config.experiment]
+  run = registry.load_run(config.experiment)
   logging.info("JAX %s on %s: process %d of %d, %d local / %d global devices: %s; "
                "XLA_FLAGS=%r", jax.__version__, jax.default_backend(), jax.process_index(),
                jax.process_count(), jax.local_device_count(), jax.device_count(),
                jax.devices(), os.environ.get("XLA_FLAGS", ""))
   os.makedirs(workdir, exist_ok=True)
   if jax.process_index() == 0:
-    report.write_json(os.path.join(workdir, "config.json"), config.to_dict())
+    files.write_json(os.path.join(workdir, "config.json"), config.to_dict())
   run(config, workdir)
 
 

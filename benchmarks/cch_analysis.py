@@ -1,6 +1,6 @@
 r"""Analysis alone (no KD training) of one teacher/student pair: encoders trained on their
 own views, representations of the held-out rows, the CCH terms with CIs from latent MI and
-KSG (label term by kNN), the verdict. Wall time per stage of `study.run_study` with
+KSG (label term by kNN), the verdict. Wall time per stage of `study.run.run` with
 `train=False`, in one process, the first run cold (compilation included: what a user
 waits for) and the second warm.
 
@@ -23,15 +23,16 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import jax  # noqa: E402
 from absl import logging  # noqa: E402
 
-from cch_jax.experiments import study  # noqa: E402
+from cch_jax.experiments.study import run as study  # noqa: E402
+from cch_jax.experiments.study.config import study_config  # noqa: E402
 
 
 def workloads():
-  synthetic = study.study_config("cch_pair", teacher="a", student="b")
+  synthetic = study_config("cch_pair", teacher="a", student="b")
   synthetic.data.name = "synthetic"
   synthetic.data.synthetic.update(n=2000, n_classes=10, d_shared=8, d_private_a=4,
                                   d_private_b=4, d_noise_a=8, d_noise_b=8)
-  digits = study.study_config("cch_pair", teacher="clean", student="mnistm")
+  digits = study_config("cch_pair", teacher="clean", student="mnistm")
   for config in (synthetic, digits):
     config.train = False
   return {"synthetic n=2000": synthetic, "digits n=1797": digits}
@@ -44,7 +45,7 @@ def main():
     for attempt in ("cold", "warm"):
       with tempfile.TemporaryDirectory() as workdir:
         t0 = time.perf_counter()
-        results = study.run_study(config, workdir)
+        results = study.run(config, workdir)
         total = time.perf_counter() - t0
       s = results["seconds"]
       rows.append((name, attempt, results["analysis"]["n"], s["teachers"],

@@ -402,9 +402,9 @@ def population_table(steps: int, n_rows: int, repeats: int, seeds: int,
   config = kd.TrainConfig(steps=steps, batch_size=128, learning_rate=LEARNING_RATE)
   grid = kd.paired_grid(lams=(0.25, 0.5, 0.75, 1.0), temperatures=(1.0, 4.0),
                         seeds=range(seeds))
-  m = len(grid["lam"])
+  m = len(grid)
   key = jax.random.key(0)
-  member = lambda i: {k: v[i:i + 1] for k, v in grid.items()}
+  member = lambda i: jax.tree.map(lambda v: v[i:i + 1], grid)
   together = {d: (lambda d=d: kd.train_population(student, config, train, grid, key,
                                                   devices=jax.devices()[:d]))
               for d in device_counts}

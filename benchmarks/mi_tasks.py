@@ -17,6 +17,7 @@ import numpy as np
 sys.path.insert(0, __file__.rsplit("/benchmarks/", 1)[0])
 from cch_jax import mi  # noqa: E402
 from cch_jax.mi import tasks  # noqa: E402
+from cch_jax.utils import stats  # noqa: E402
 
 CONTINUOUS = ("gaussian", "ksg", "smile", "infonce")
 LABELS = ("label_knn", "label_probe")
@@ -46,7 +47,7 @@ def gaussian_bias(n: int = 20_000, dim: int = 32, seeds: int = 5) -> None:
     corrected.append(float(mi.gaussian_mi(x, y)) - task.mi)
   print(f"\nGaussian estimator, {dim}+{dim} dims (dense, rho = 0.3, truth {task.mi:.3f}), "
         f"n = {n:,}, {seeds} seeds: plug-in bias {np.mean(plug):+.4f}, corrected bias "
-        f"{np.mean(corrected):+.4f} ± {np.std(corrected, ddof=1) / np.sqrt(seeds):.4f} nats")
+        f"{np.mean(corrected):+.4f} ± {stats.standard_error(corrected):.4f} nats")
 
 
 def main() -> None:

@@ -27,12 +27,12 @@ gain_vs_gap.png, monitor.png.
 
 import ml_collections
 
-from cch_jax.experiments import study
+from cch_jax.experiments.study.config import study_config, tiny
 
 
 def get_config(arg: str | None = None):
-  config = study.study_config("cch_blur", teacher="clean", student="mnistm")
-  config.data.teacher = "(set by blur.sigmas and blur.noise_stds)"
+  config = study_config("cch_blur", student="mnistm")
+  del config.data["teacher"]  # the teachers come from the blur grid
   config.blur = ml_collections.ConfigDict({
       "sigmas": (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0), "noise_stds": (0.25, 0.5, 1.0)})
   config.kd.seeds = 5
@@ -40,7 +40,7 @@ def get_config(arg: str | None = None):
     config.blur.sigmas, config.blur.noise_stds = (0.0, 1.0, 2.0, 3.0), (0.5,)
     config.kd.seeds = 3
   elif arg == "tiny":
-    config = study.shrink_to_tiny(config)
+    config = tiny(config)
     config.blur.sigmas, config.blur.noise_stds = (0.0, 3.0), ()
   elif arg:
     raise ValueError(f"config argument: expected nothing, 'small' or 'tiny', got {arg!r}")

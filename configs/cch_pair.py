@@ -29,13 +29,13 @@ monitor.json, teachers/, student/, students/ (checkpoints, metrics.jsonl). Kill 
 point and run the same command again: every training stage resumes.
 """
 
-from cch_jax.experiments import study
+from cch_jax.experiments.study.config import study_config, tiny
 
 
 def get_config(arg: str | None = None):
-  config = study.study_config("cch_pair", teacher="clean", student="mnistm")
+  config = study_config("cch_pair", teacher="clean", student="mnistm")
   if arg == "tiny":
-    return study.shrink_to_tiny(config)
+    return tiny(config)
   if arg:
     raise ValueError(f"config argument: expected nothing or 'tiny', got {arg!r}")
   return config

@@ -21,21 +21,13 @@ and in the workdir report.json, report.md (criteria ranked, the verdict's track 
 every pair's gains), criteria.png and pairs.png.
 """
 
-from cch_jax.experiments import criteria_benchmark, stages
+from cch_jax.experiments.criteria.config import benchmark_config, tiny
 
 
 def get_config(arg: str | None = None):
-  config = criteria_benchmark.benchmark_config()
+  config = benchmark_config()
   if arg == "tiny":
-    config.views = "clean,mnistm,blur:sigma=2"
-    config.splits = 2
-    for block in (config.encoder, config.student):
-      block.model = stages.model_config("mlp", widths=(32,))
-      block.train = stages.train_config(40, batch_size=64, evaluations=2)
-    config.analysis.estimators = "ksg,gaussian"
-    config.analysis.n_resamples = 5
-    config.analysis.calibration_seeds = 1
-    config.kd.update(lams=(0.5,), temperatures=(3.0,), seeds=2)
-  elif arg:
+    return tiny(config)
+  if arg:
     raise ValueError(f"config argument: expected nothing or 'tiny', got {arg!r}")
   return config

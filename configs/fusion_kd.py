@@ -16,14 +16,14 @@ Expected output: the analysis line, then
   measured KD gain ... (prediction held / failed); report: .../report.md
 """
 
-from cch_jax.experiments import study
+from cch_jax.experiments.study.config import study_config, tiny
 
 
 def get_config(arg: str | None = None):
-  config = study.study_config("fusion_kd", teacher="clean",
-                              student="blur:sigma=1.5&noise:std=0.5")
+  config = study_config("fusion_kd", teacher="clean",
+                        student="blur:sigma=1.5&noise:std=0.5")
   if arg == "tiny":
-    return study.shrink_to_tiny(config)
+    return tiny(config)
   if arg:
     raise ValueError(f"config argument: expected nothing or 'tiny', got {arg!r}")
   return config

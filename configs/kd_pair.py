@@ -32,8 +32,8 @@ students/ (checkpoints, metrics.jsonl).
 
 import ml_collections
 
-from cch_jax import data
-from cch_jax.experiments.stages import model_config, train_config
+from cch_jax.experiments.common.config import (data_block, model_and_train, model_block,
+                                               train_block)
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
@@ -41,18 +41,15 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config = ml_collections.ConfigDict()
   config.experiment = "kd_pair"
   config.seed = 0
-  config.data = data.default_config()
-  config.teacher = ml_collections.ConfigDict(
-      {"model": model_config("cnn"), "train": train_config(1500)})
-  config.student = ml_collections.ConfigDict(
-      {"model": model_config("mlp"), "train": train_config(1500)})
+  config.data = data_block()
+  config.teacher = model_and_train("cnn", 1500)
+  config.student = model_and_train("mlp", 1500)
   config.kd = ml_collections.ConfigDict(
       {"lams": (0.5,), "temperatures": (3.0,), "seeds": 3, "beta": 0.0})
   if arg == "tiny":
-    config.teacher.train = train_config(40, batch_size=64)
-    config.student.train = train_config(40, batch_size=64)
-    config.teacher.model = model_config("mlp", widths=(32,))
-    config.student.model = model_config("mlp", widths=(32,))
+    for block in (config.teacher, config.student):
+      block.model = model_block("mlp", widths=(32,))
+      block.train = train_block(40, batch_size=64)
     config.kd.seeds = 2
   elif arg:
     raise ValueError(f"config argument: expected nothing or 'tiny', got {arg!r}")

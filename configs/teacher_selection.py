@@ -17,16 +17,16 @@ Expected output: one analysis line per teacher, then
 and report.md's tables "Teachers, ranked by gap" and "Did the CCH predict the gains?".
 """
 
-from cch_jax.experiments import study
+from cch_jax.experiments.study.config import study_config, tiny
 
 TEACHERS = ("clean,downsample:factor=2,occlude:half=left,noise:std=0.5,blur:sigma=1.5,"
             "blur:sigma=3")
 
 
 def get_config(arg: str | None = None):
-  config = study.study_config("teacher_selection", teacher=TEACHERS, student="mnistm")
+  config = study_config("teacher_selection", teacher=TEACHERS, student="mnistm")
   if arg == "tiny":
-    config = study.shrink_to_tiny(config)
+    config = tiny(config)
     config.data.teacher = "clean,blur:sigma=3"
     return config
   if arg:

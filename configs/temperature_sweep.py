@@ -15,16 +15,16 @@ and in report.md the sweep table (test gain with CI per teacher, λ, T), in swee
 heat map of the mean gain per teacher.
 """
 
-from cch_jax.experiments import study
+from cch_jax.experiments.study.config import study_config, tiny
 
 
 def get_config(arg: str | None = None):
-  config = study.study_config("temperature_sweep", teacher="clean,blur:sigma=3",
-                              student="mnistm")
+  config = study_config("temperature_sweep", teacher="clean,blur:sigma=3",
+                        student="mnistm")
   config.kd.lams = (0.1, 0.25, 0.5, 0.75, 1.0)
   config.kd.temperatures = (1.0, 2.0, 3.0, 4.0)
   if arg == "tiny":
-    config = study.shrink_to_tiny(config)
+    config = tiny(config)
     config.kd.lams, config.kd.temperatures = (0.5, 1.0), (1.0, 4.0)
     return config
   if arg:

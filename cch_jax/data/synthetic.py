@@ -83,8 +83,26 @@ def make_synthetic(n: int = 2000, *, n_classes: int = 2, d_shared: int = 4,
   """
   n = checks.check_positive_int("n", n, minimum=2)
   n_classes = checks.check_positive_int("n_classes", n_classes, minimum=2)
-  given = {"d_shared": d_shared, "d_private_a": d_private_a, "d_private_b": d_private_b,
-           "d_nuisance": d_nuisance, "d_noise_a": d_noise_a, "d_noise_b": d_noise_b}
+  dims = _checked_dims({"d_shared": d_shared, "d_private_a": d_private_a,
+                        "d_private_b": d_private_b, "d_nuisance": d_nuisance,
+                        "d_noise_a": d_noise_a, "d_noise_b": d_noise_b})
+  class_sep = _nonnegative("class_sep", class_sep)
+  decisive_std = _nonnegative("decisive_std", decisive_std)
+  noise_std = _nonnegative("noise_std", noise_std)
+  obs_std = _nonnegative("obs_std", obs_std)
+
+  rng = np.random.default_rng(seed)
+  labels = rng.permutation(np.arange(n) % n_classes).astype(np.int32)
+  latents = _latents(rng, labels, n_classes, dims, class_sep, decisive_std)
+  views = {side: _view(rng, latents, side, dims[f"d_noise_{side}"], noise_std, obs_std, mix)
+           for side in ("a", "b")}
+  return SyntheticViews(views, labels,
+                        {k: v.astype(np.float32) for k, v in latents.items()})
+
+
+def _checked_dims(given: Mapping[str, int]) -> dict[str, int]:
+  """The six block sizes as ints >= 0; raises unless some block is decisive and each view
+  has a column."""
   dims = {name: checks.check_positive_int(name, value, minimum=0)
           for name, value in given.items()}
   if dims["d_shared"] + dims["d_private_a"] + dims["d_private_b"] == 0:
@@ -94,27 +112,31 @@ def make_synthetic(n: int = 2000, *, n_classes: int = 2, d_shared: int = 4,
     if sum(dims[k] for k in ("d_shared", f"d_private_{side}", "d_nuisance",
                              f"d_noise_{side}")) == 0:
       raise ValueError(f"view {side!r} would have no columns; raise one of its dimensions")
-  class_sep = _nonnegative("class_sep", class_sep)
-  decisive_std = _nonnegative("decisive_std", decisive_std)
-  noise_std = _nonnegative("noise_std", noise_std)
-  obs_std = _nonnegative("obs_std", obs_std)
+  return dims
 
-  rng = np.random.default_rng(seed)
-  labels = rng.permutation(np.arange(n) % n_classes).astype(np.int32)
+
+def _latents(rng: np.random.Generator, labels: np.ndarray, n_classes: int,
+             dims: Mapping[str, int], class_sep: float, decisive_std: float
+             ) -> dict[str, np.ndarray]:
+  """The latent blocks 'shared', 'private_a', 'private_b', 'nuisance', each (n, d_block)."""
+  n = len(labels)
   latents = {}
   for block in ("shared", "private_a", "private_b"):
     d = dims[f"d_{block}"]
     means = rng.standard_normal((n_classes, d))
     latents[block] = class_sep * means[labels] + decisive_std * rng.standard_normal((n, d))
   latents["nuisance"] = rng.standard_normal((n, dims["d_nuisance"]))
-  views = {}
-  for side in ("a", "b"):
-    noise = noise_std * rng.standard_normal((n, dims[f"d_noise_{side}"]))
-    x = np.concatenate([latents["shared"], latents[f"private_{side}"], latents["nuisance"],
-                        noise], axis=1)
-    x = x + obs_std * rng.standard_normal(x.shape)
-    if mix:
-      x = x @ _orthogonal(rng, x.shape[1])
-    views[side] = x.astype(np.float32)
-  return SyntheticViews(views, labels,
-                        {k: v.astype(np.float32) for k, v in latents.items()})
+  return latents
+
+
+def _view(rng: np.random.Generator, latents: Mapping[str, np.ndarray], side: str,
+          d_noise: int, noise_std: float, obs_std: float, mix: bool) -> np.ndarray:
+  """View `side` (n, d_view) float32: its blocks, private noise, measurement noise, mixing."""
+  n = len(latents["nuisance"])
+  noise = noise_std * rng.standard_normal((n, d_noise))
+  x = np.concatenate([latents["shared"], latents[f"private_{side}"], latents["nuisance"],
+                      noise], axis=1)
+  x = x + obs_std * rng.standard_normal(x.shape)
+  if mix:
+    x = x @ _orthogonal(rng, x.shape[1])
+  return x.astype(np.float32)

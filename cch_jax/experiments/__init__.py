@@ -1,13 +1,11 @@
-"""Experiments: each module registers a `run(config, workdir)` under its name.
+"""Experiments: one package per experiment over `common/`; never imports between them.
 
-The launcher looks up `config.experiment` in `EXPERIMENTS`. `study` registers cch_pair,
-teacher_selection, fusion_kd and temperature_sweep (one study, different configs);
-`cch_blur` builds its teachers from a blur grid; `kd_pair` trains without the analysis;
-`gaussian_sweep` is the theory engine's sweep.
+  study/           cch_pair, teacher_selection, fusion_kd, temperature_sweep, cch_blur
+  criteria/        criteria_benchmark
+  kd_pair/         kd_pair (KD without the analysis)
+  gaussian_sweep/  gaussian_sweep (the theory engine's sweep)
+
+Each has run.py (the stages), results.py (pure: stage outputs -> results dict), report.py
+(Markdown, one line) and plots.py; study and criteria also a jax-free config.py.
+`registry.load_run(name)` gives an experiment's run(config, workdir).
 """
-
-from cch_jax.experiments import (cch_blur, criteria_benchmark, gaussian_sweep,  # noqa: F401
-                                 kd_pair, study)
-from cch_jax.experiments.registry import EXPERIMENTS
-
-__all__ = ["EXPERIMENTS"]

@@ -22,9 +22,13 @@ Config and optimisers:
 Steps (`step`): a batch is {'x', 'y'[, 'teacher_logits', 'teacher_features']}
   KDState (TrainState + lam, temperature, beta), create_state(model, config, key, x, ...)
   train_step(state, batch, key, axis_name=None) -> (state, metrics)
+Members (`members`): who is in a population, a pytree of (M,) arrays
+  Members(lam, temperature, beta, seed, teacher, split, baseline); len(members), to_dict()
+  paired_grid(lams, temperatures, seeds, beta, teachers=1, splits=1) -> Members
+  make_members(lam, temperature, beta, seed, teacher=None, split=None) -> Members
+  check_members(members, data=None)
 Populations (`population`): members differ in (split, seed, teacher, λ, T, β); a single
   model is a population of one (`paired_grid((), (), [seed])`)
-  paired_grid(lams, temperatures, seeds, beta, teachers=1, splits=1) -> members
   train_population(model, config, train, members, key, val=None, test=None, devices=None)
     -> PopulationResult(params, curves, val_accuracy, val_ce, test_logits, test_accuracy)
   = its jitted pieces, per device a `lax.scan` over steps of the vmapped members:
@@ -44,22 +48,23 @@ Loop (`loop`): fit_population(model, config, train, members, workdir, key, val, 
 from cch_jax.kd.batching import batch_indices, predict
 from cch_jax.kd.config import TrainConfig
 from cch_jax.kd.loop import fit_population
+from cch_jax.kd.members import Members, check_members, make_members, paired_grid
 from cch_jax.kd.losses import cross_entropy, distillation_kl, feature_mse, kd_loss
 from cch_jax.kd.mesh import DATA, MEMBERS, Layout, population_layout
 from cch_jax.kd.metrics import read_metrics
 from cch_jax.kd.models import ENCODERS, Classifier, CNNEncoder, MLPEncoder, make_model
 from cch_jax.kd.optim import OPTIMIZERS, SCHEDULES, make_optimizer
 from cch_jax.kd.population import (Population, PopulationResult, advance_population,
-                                   check_members, evaluate_population, init_population,
-                                   paired_grid, prepare, teacher_targets, train_population)
+                                   evaluate_population, init_population, prepare,
+                                   teacher_targets, train_population)
 from cch_jax.kd.step import KDState, create_state, train_step
 
 __all__ = [
     "DATA", "ENCODERS", "MEMBERS", "OPTIMIZERS", "SCHEDULES", "CNNEncoder", "Classifier",
-    "KDState", "Layout", "MLPEncoder", "Population", "PopulationResult", "TrainConfig",
-    "advance_population", "batch_indices", "check_members", "create_state",
+    "KDState", "Layout", "MLPEncoder", "Members", "Population", "PopulationResult",
+    "TrainConfig", "advance_population", "batch_indices", "check_members", "create_state",
     "cross_entropy", "distillation_kl", "evaluate_population", "feature_mse",
-    "fit_population", "init_population", "kd_loss", "make_model", "make_optimizer",
-    "paired_grid", "population_layout", "predict", "prepare", "read_metrics",
+    "fit_population", "init_population", "kd_loss", "make_members", "make_model",
+    "make_optimizer", "paired_grid", "population_layout", "predict", "prepare", "read_metrics",
     "teacher_targets", "train_population", "train_step",
 ]

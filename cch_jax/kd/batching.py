@@ -10,6 +10,7 @@ one per member and step.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -120,14 +121,13 @@ def apply_in_batches(fn: Callable[[Array], PyTree], x: Array, batch_size: int) -
   return jax.tree.map(lambda a, b: jnp.concatenate([a, b], axis=0), out, rest)
 
 
+@functools.partial(jax.jit, static_argnames=("model", "batch_size"))
 def predict(model: Any, params: PyTree, x: Array, batch_size: int = 1024
             ) -> tuple[Array, Array]:
-  """Logits (n, K) and representations H (n, d_h) of a `Classifier` (jittable).
+  """Logits (n, K) and representations H (n, d_h) of a `Classifier` (jitted).
 
   Used once on the training set to precompute a frozen teacher's outputs for KD.
   """
   fn = lambda xb: model.apply({"params": params}, xb, method="logits_and_features")
   return apply_in_batches(fn, x, batch_size)
 
-
-predict_jit = jax.jit(predict, static_argnames=("model", "batch_size"))

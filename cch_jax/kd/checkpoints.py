@@ -43,15 +43,16 @@ def restore(checkpoints: ocp.CheckpointManager, step: int, states: Any,
   return to_numpy(restored["states"]), to_numpy(restored["curves"])
 
 
-def check_members_file(workdir: str, members: Mapping[str, Any], resuming: bool) -> None:
-  """Resuming: checks that `members` equal those saved in workdir; else writes them."""
+def check_members_file(workdir: str, mine: Mapping[str, list], resuming: bool) -> None:
+  """Resuming: checks that the members ({field: list}, `Members.to_dict`) equal those
+  saved in workdir; else writes them."""
   path = os.path.join(workdir, MEMBERS_FILE)
-  mine = {k: np.asarray(v).tolist() for k, v in members.items()}
   if resuming and os.path.exists(path):
     with open(path) as f:
       saved = json.load(f)
     same = lambda a, b: len(a) == len(b) and np.allclose(a, b)
     saved.setdefault("split", [0] * len(mine["split"]))  # written before splits existed
+    saved.setdefault("baseline", mine["baseline"])  # written before baselines were kept
     if not all(same(saved.get(k, []), v) for k, v in mine.items()):
       raise ValueError(f"{path}: this workdir holds a different population ({saved}); "
                        f"got members {mine}")

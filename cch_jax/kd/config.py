@@ -29,7 +29,7 @@ class TrainConfig:
     grad_clip: global-norm gradient clipping (0 = off).
     data_shards: devices that share one member's batch (the mesh's 'data' axis; 1 =
       each member on one device). The KD weights λ, T and β are not here: they are the
-      members' (`population.paired_grid`).
+      members' (`members.paired_grid`).
     member_chunk: members vmapped together on a device; several chunks train one after
       another (0 = automatic: all of them on accelerators, up to 32 on CPU).
     eval_batch_size: rows per evaluation call.

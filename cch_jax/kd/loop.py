@@ -29,12 +29,13 @@ from cch_jax.kd import mesh as mesh_lib
 from cch_jax.kd import population as pop
 from cch_jax.kd import step as step_lib
 from cch_jax.kd.config import TrainConfig
+from cch_jax.kd.members import Members
 
 OnSegment = Callable[[int, step_lib.KDState], None]
 
 
 def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, Any],
-                   members: Mapping[str, Any], workdir: str, key: jax.Array,
+                   members: Members, workdir: str, key: jax.Array,
                    val: Mapping[str, Any] | None = None,
                    test: Mapping[str, Any] | None = None,
                    on_segment: OnSegment | None = None,
@@ -52,8 +53,7 @@ def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, An
   Returns:
     `PopulationResult` equal (up to float reassociation) to `train_population`'s.
   """
-  population = pop.prepare(model, config, dict(train), dict(members), key, val, test,
-                           devices)
+  population = pop.prepare(model, config, dict(train), members, key, val, test, devices)
   states = pop.init_population(population)
   m = population.layout.n_members
   manager = checkpoints.manager(workdir, config.max_to_keep)
@@ -62,8 +62,7 @@ def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, An
     if start > config.steps:
       raise ValueError(f"{workdir}: checkpoint at step {start} is past config.steps = "
                        f"{config.steps}")
-    checkpoints.check_members_file(workdir, pop.check_members(dict(members)),
-                                   resuming=start > 0)
+    checkpoints.check_members_file(workdir, members.to_dict(), resuming=start > 0)
     curves = _empty_curves(population, states, m)
     if start:
       host, curves = checkpoints.restore(manager, start, mesh_lib.to_host(states, m), curves)

@@ -11,7 +11,7 @@ from typing import Any
 import jax
 from absl import logging
 
-from cch_jax.utils import progress, report
+from cch_jax.utils import files, progress
 
 METRICS_FILE = "metrics.jsonl"
 
@@ -40,7 +40,7 @@ def append_metrics(workdir: str, line: Mapping[str, Any]) -> None:
   """Appends one line to workdir/metrics.jsonl (process 0 only)."""
   if jax.process_index() == 0:
     with open(os.path.join(workdir, METRICS_FILE), "a") as f:
-      f.write(json.dumps(report.to_jsonable(dict(line))) + "\n")
+      f.write(json.dumps(files.to_jsonable(dict(line))) + "\n")
 
 
 class Progress:

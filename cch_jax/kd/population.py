@@ -7,7 +7,7 @@ over a ('members', 'data') device mesh. A single model is a population of one.
 Member m uses fold_in(key, seed[m]) for its initialisation, batch order and dropout, so
 members with the same seed (a λ = 0 baseline and its KD twins) start from the same
 parameters and see the same batches: their differences are paired. Repeated data splits
-stack on a leading axis of the data ('y' (S, n)); members['split'] picks each member's.
+stack on a leading axis of the data ('y' (S, n)); members.split picks each member's.
 
 Batches are drawn per stream, not per member: a stream is a seed, whose shuffle of the
 row positions is drawn once per epoch on the device, inside the scanned steps, and shared
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import flax.linen as nn
@@ -45,11 +45,11 @@ from cch_jax.kd import batching, losses
 from cch_jax.kd import mesh as mesh_lib
 from cch_jax.kd import step as step_lib
 from cch_jax.kd.config import TrainConfig
+from cch_jax.kd.members import Members, check_members
 from cch_jax.kd.mesh import DATA, MEMBERS
 from cch_jax.utils import checks
 
 Batch = dict[str, Array]
-MEMBER_KEYS = ("lam", "temperature", "beta", "seed", "teacher", "split")
 CPU_CHUNK = 32
 """Members vmapped together on a CPU device (625 MLP students on a 2-core CPU, an ad-hoc
 timing noted in benchmarks/RESULTS.md: chunks of 25 ran 1.25× all 625 at once)."""
@@ -80,16 +80,17 @@ class Population:
   Attributes:
     model, config: every member's `Classifier` and training config.
     layout: the mesh and the member count, real and padded.
-    members: {'lam', 'temperature', 'beta', 'seed', 'teacher', 'split', 'stream'}
-      (padded M,) global arrays split over 'members'.
-    stream_seeds: (Q,) the seed of each batch stream (replicated).
+    members: the `Members` as (padded M,) global arrays split over 'members'.
+    streams: (padded M,) each member's batch stream (index into stream_seeds), split
+      over 'members'. stream_seeds: (Q,) the seed of each stream (replicated).
     key: the base key's data (replicated).
     train, val, test: the data dicts as replicated global arrays (val, test optional).
   """
   model: nn.Module
   config: TrainConfig
   layout: mesh_lib.Layout
-  members: dict[str, Array]
+  members: Members
+  streams: Array
   stream_seeds: Array
   key: Array
   train: Batch
@@ -97,37 +98,7 @@ class Population:
   test: Batch | None
 
 
-def paired_grid(lams: Iterable[float], temperatures: Iterable[float],
-                seeds: Iterable[int], beta: float = 0.0, teachers: int = 1,
-                splits: int = 1) -> dict[str, np.ndarray]:
-  """Members for a paired split × seed × teacher × λ × T study: per (split, seed) one
-  baseline (λ=0, T=1, β=0), then every (teacher, λ, T) with feature weight β.
-
-  Args:
-    lams, temperatures, seeds: the grid. beta: feature weight of the KD members.
-    teachers: G, the number of teachers stacked in the training dict (see
-      `train_population`); the baseline of a seed is shared by all of them.
-    splits: S, the data splits stacked in the training dict (1: an unstacked dict).
-
-  Returns:
-    {'lam', 'temperature', 'beta' (M,) float32, 'seed', 'teacher', 'split' (M,) int32,
-     'baseline' (M,) bool}, M = S · seeds · (1 + G · λs · Ts).
-  """
-  rows = []
-  lams, temperatures, seeds = tuple(lams), tuple(temperatures), tuple(seeds)
-  for split in range(splits):
-    for seed in seeds:
-      rows.append((0.0, 1.0, 0.0, seed, 0, split, True))
-      rows += [(lam, t, beta, seed, g, split, False) for g in range(teachers)
-               for lam in lams for t in temperatures]
-  lam, temp, b, seed, teacher, split, base = zip(*rows)
-  return {"lam": np.asarray(lam, np.float32), "temperature": np.asarray(temp, np.float32),
-          "beta": np.asarray(b, np.float32), "seed": np.asarray(seed, np.int32),
-          "teacher": np.asarray(teacher, np.int32), "split": np.asarray(split, np.int32),
-          "baseline": np.asarray(base, bool)}
-
-
-def prepare(model: nn.Module, config: TrainConfig, train: Batch, members: dict[str, Any],
+def prepare(model: nn.Module, config: TrainConfig, train: Batch, members: Members,
             key: Array, val: Batch | None = None, test: Batch | None = None,
             devices: Sequence[jax.Device] | None = None) -> Population:
   """Checks the data and members, then lays the population over `devices` (default: all
@@ -140,35 +111,32 @@ def prepare(model: nn.Module, config: TrainConfig, train: Batch, members: dict[s
     train: {'x' (n, ...), 'y' (n,)} and for KD 'teacher_logits' (n, K) and optionally
       'teacher_features' (n, d_t) (adds the β-weighted projected-feature term); several
       teachers stack their targets, (G, n, K) and (G, n, d_t), and member m distils from
-      teacher members['teacher'][m]. S equal-sized splits may be stacked on a leading
+      teacher members.teacher[m]. S equal-sized splits may be stacked on a leading
       axis of every entry ('y' (S, n), 'x' (S, n, ...), targets (S, G, n, ·)): member m
-      trains on split members['split'][m].
-    members: {'lam', 'temperature', 'beta' (M,) floats, 'seed' (M,) ints, optional
-      'teacher' (M,) ints in [0, G), 'split' (M,) ints in [0, S)} (extra keys, e.g.
-      'baseline' from `paired_grid`, are ignored).
+      trains on split members.split[m].
+    members: the `Members` (e.g. `paired_grid`), teacher indices in [0, G), split
+      indices in [0, S).
     key: base PRNG key (default implementation); member m uses fold_in(key, seed[m]).
     val, test: optional {'x', 'y'}, stacked like `train` when it stacks splits.
     devices: the devices to use.
   """
   batching.check_data("train", train, config.batch_size)
+  check_members(members, train)
   for name, data in (("val", val), ("test", test)):
     if data is not None:
       batching.check_data(name, data)
       check_members(members, data)
-  checked = check_members(members, train)
-  host = {k: np.asarray(checked[k], np.float32 if k in ("lam", "temperature", "beta")
-                        else np.int32) for k in MEMBER_KEYS}
-  seeds, host["stream"] = np.unique(host["seed"], return_inverse=True)
-  host["stream"] = host["stream"].astype(np.int32)
-  layout = mesh_lib.population_layout(len(host["seed"]), config.batch_size,
-                                      config.data_shards, devices)
+  seeds, streams = np.unique(np.asarray(members.seed), return_inverse=True)
+  layout = mesh_lib.population_layout(len(members), config.batch_size, config.data_shards,
+                                      devices)
+  spread = lambda tree: mesh_lib.shard_members(mesh_lib.pad_rows(tree, layout.padded),
+                                               layout.mesh)
   if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
     key = jax.random.key_data(key)
   data = mesh_lib.replicate((dict(train), val and dict(val), test and dict(test)),
                             layout.mesh)
-  return Population(model, config, layout,
-                    mesh_lib.shard_members(mesh_lib.pad_rows(host, layout.padded),
-                                           layout.mesh),
+  return Population(model, config, layout, spread(members),
+                    spread(streams.astype(np.int32)),
                     mesh_lib.replicate(seeds.astype(np.int32), layout.mesh),
                     mesh_lib.replicate(np.asarray(key), layout.mesh), *data)
 
@@ -199,7 +167,7 @@ def advance_population(population: Population, states: step_lib.KDState, n_steps
   checks.check_positive_int("n_steps", n_steps)
   p = population
   return _advance(p.config, p.layout.mesh, n_steps, p.train, states, p.members,
-                  p.stream_seeds, p.key)
+                  p.streams, p.stream_seeds, p.key)
 
 
 def evaluate_population(population: Population, states: step_lib.KDState,
@@ -215,7 +183,7 @@ def evaluate_population(population: Population, states: step_lib.KDState,
   """
   p = population
   out = _evaluate(p.model, p.config, p.layout.mesh, states.params["model"],
-                  p.members["split"], p.val, p.test if test else None)
+                  p.members.split, p.val, p.test if test else None)
   return mesh_lib.to_host(out, p.layout.n_members)
 
 
@@ -226,7 +194,7 @@ def place_states(population: Population, states: Any) -> step_lib.KDState:
 
 
 def train_population(model: nn.Module, config: TrainConfig, train: Batch,
-                     members: dict[str, Any], key: Array, val: Batch | None = None,
+                     members: Members, key: Array, val: Batch | None = None,
                      test: Batch | None = None,
                      devices: Sequence[jax.Device] | None = None) -> PopulationResult:
   """Trains M members (students, teachers, encoders) at once, as one compiled program:
@@ -241,7 +209,7 @@ def train_population(model: nn.Module, config: TrainConfig, train: Batch,
   p = prepare(model, config, train, members, key, val, test, devices)
   params, curves, evaluation = _population(
       model, config, p.layout.mesh, _feature_dim(p.train), p.train, p.members,
-      p.stream_seeds, p.key, p.val, p.test)
+      p.streams, p.stream_seeds, p.key, p.val, p.test)
   params, curves, evaluation = mesh_lib.to_host((params, curves, evaluation),
                                                 p.layout.n_members)
   return PopulationResult(params, curves, *evaluation)
@@ -259,7 +227,7 @@ def _member_key(key_data: Array, seed: Array, use: int) -> Array:
 
 @functools.partial(jax.jit, static_argnames=("model", "config", "mesh", "feature_dim"))
 def _init(model: nn.Module, config: TrainConfig, mesh: Mesh, feature_dim: int | None,
-          data: Batch, members: dict[str, Array], key: Array) -> step_lib.KDState:
+          data: Batch, members: Members, key: Array) -> step_lib.KDState:
 
   def local(data, members, key):
     x_example = data["x"][(0,) * (data["y"].ndim - 1)][:1]  # first split's first row
@@ -268,7 +236,7 @@ def _init(model: nn.Module, config: TrainConfig, mesh: Mesh, feature_dim: int | 
       return step_lib.create_state(model, config, _member_key(key, seed, 0), x_example,
                                    feature_dim, lam, temperature, beta)
 
-    states = jax.vmap(one)(*(members[k] for k in ("seed", "lam", "temperature", "beta")))
+    states = jax.vmap(one)(members.seed, members.lam, members.temperature, members.beta)
     # A strong int32 step, like a restored checkpoint's: both hit one compiled advance.
     return states.replace(step=states.step.astype(jnp.int32))
 
@@ -279,24 +247,25 @@ def _init(model: nn.Module, config: TrainConfig, mesh: Mesh, feature_dim: int | 
 @functools.partial(jax.jit, static_argnames=("config", "mesh", "n_steps"),
                    donate_argnames=("states",))
 def _advance(config: TrainConfig, mesh: Mesh, n_steps: int, train: Batch,
-             states: step_lib.KDState, members: dict[str, Array], stream_seeds: Array,
-             key: Array) -> tuple[step_lib.KDState, dict[str, Array]]:
+             states: step_lib.KDState, members: Members, streams: Array,
+             stream_seeds: Array, key: Array
+             ) -> tuple[step_lib.KDState, dict[str, Array]]:
   n, batch_size, shards = train["y"].shape[-1], config.batch_size, mesh.shape[DATA]
   step = functools.partial(step_lib.train_step, axis_name=DATA if shards > 1 else None)
 
-  def local(train, states, members, stream_seeds, key):
+  def local(train, states, members, streams, stream_seeds, key):
     stream_keys = jax.vmap(lambda s: _member_key(key, s, 1))(stream_seeds)
 
-    def run(states, members):  # the scan over steps of some members (vmapped)
-      dropout_keys = jax.vmap(lambda s: _member_key(key, s, 2))(members["seed"])
+    def run(states, members, streams):  # the scan over steps of some members (vmapped)
+      dropout_keys = jax.vmap(lambda s: _member_key(key, s, 2))(members.seed)
       start = states.step[0]  # every member is at the same step
       perms = batching.epoch_permutations(stream_keys, start, n, batch_size)
       steps = start + jnp.arange(n_steps, dtype=jnp.int32)
-      (states, _), curves = jax.lax.scan(functools.partial(body, members, dropout_keys),
-                                         (states, perms), steps)
+      (states, _), curves = jax.lax.scan(
+          functools.partial(body, members, streams, dropout_keys), (states, perms), steps)
       return states, {k: v.T for k, v in curves.items()}
 
-    def body(members, dropout_keys, carry, i):
+    def body(members, streams, dropout_keys, carry, i):
       states, perms = carry
       perms, rows = batching.next_rows(perms, stream_keys, i, n, batch_size)
       keys = jax.vmap(lambda k: jax.random.fold_in(k, i))(dropout_keys)
@@ -306,22 +275,22 @@ def _advance(config: TrainConfig, mesh: Mesh, n_steps: int, train: Batch,
                                             batch_size // shards, axis=1)
         keys = jax.vmap(lambda k: jax.random.fold_in(k, shard))(keys)
       batches = jax.vmap(member_batch, (None, 0, 0, 0))(
-          train, members["teacher"], members["split"], rows[members["stream"]])
+          train, members.teacher, members.split, rows[streams])
       states, metrics = jax.vmap(step)(states, batches, keys)
       return (states, perms), metrics
 
-    m = members["seed"].shape[0]
+    m = streams.shape[0]
     chunk = member_chunk(m, config.member_chunk, mesh.devices.flat[0].platform)
     if chunk == m:
-      return run(states, members)
+      return run(states, members, streams)
     fold = lambda a: a.reshape((m // chunk, chunk) + a.shape[1:])
     out = jax.lax.map(lambda chunk_args: run(*chunk_args),
-                      jax.tree.map(fold, (states, members)))
+                      jax.tree.map(fold, (states, members, streams)))
     return jax.tree.map(lambda a: a.reshape((m,) + a.shape[2:]), out)
 
-  return jax.shard_map(local, mesh=mesh, in_specs=(P(), P(MEMBERS), P(MEMBERS), P(), P()),
-                       out_specs=(P(MEMBERS), P(MEMBERS)))(train, states, members,
-                                                           stream_seeds, key)
+  return jax.shard_map(
+      local, mesh=mesh, in_specs=(P(), P(MEMBERS), P(MEMBERS), P(MEMBERS), P(), P()),
+      out_specs=(P(MEMBERS), P(MEMBERS)))(train, states, members, streams, stream_seeds, key)
 
 
 def member_chunk(m: int, setting: int, platform: str) -> int:
@@ -355,14 +324,14 @@ def _evaluate(model: nn.Module, config: TrainConfig, mesh: Mesh, params: Any,
 
 
 @functools.partial(jax.jit, static_argnames=("model", "config", "mesh", "feature_dim"))
-def _population(model, config, mesh, feature_dim, train, members, stream_seeds, key, val,
-                test):
+def _population(model, config, mesh, feature_dim, train, members, streams, stream_seeds,
+                key, val, test):
   states = _init(model, config, mesh, feature_dim, {"x": train["x"], "y": train["y"]},
                  members, key)
-  states, curves = _advance(config, mesh, config.steps, train, states, members,
+  states, curves = _advance(config, mesh, config.steps, train, states, members, streams,
                             stream_seeds, key)
   return states.params, curves, _evaluate(model, config, mesh, states.params["model"],
-                                          members["split"], val, test)
+                                          members.split, val, test)
 
 
 def member_batch(train: Batch, teacher: Array, split: Array, idx: Array) -> Batch:
@@ -400,44 +369,6 @@ def _accuracy(logits: Array, labels: Array) -> Array:
   return jnp.mean((jnp.argmax(logits, -1) == labels).astype(jnp.float32))
 
 
-def check_members(members: dict[str, Any], train: Batch | None = None) -> dict[str, Array]:
-  """The 'lam', 'temperature', 'beta', 'seed', 'teacher' and 'split' (both default 0)
-  arrays of `members`, checked (with `train`: teacher and split indices against its
-  stacked targets and splits)."""
-  missing = {"lam", "temperature", "beta", "seed"} - set(members)
-  if missing:
-    raise ValueError(f"members: missing {sorted(missing)}")
-  out = {k: members[k] for k in ("lam", "temperature", "beta", "seed")}
-  for k in ("teacher", "split"):
-    out[k] = members.get(k, jnp.zeros(jnp.shape(out["seed"]), jnp.int32))
-  if not checks.is_concrete(out):
-    return out
-  sizes = {k: np.shape(v) for k, v in out.items()}
-  if len(set(sizes.values())) != 1 or len(sizes["lam"]) != 1:
-    raise ValueError(f"members: expected 1-D arrays of one length, got shapes {sizes}")
-  lam, temp, beta = (np.asarray(out[k]) for k in ("lam", "temperature", "beta"))
-  if np.any((lam < 0) | (lam > 1)) or np.any(temp <= 0) or np.any(beta < 0):
-    raise ValueError("members: expected lam in [0, 1], temperature > 0, beta >= 0")
-  for k in ("seed", "teacher", "split"):
-    if not np.issubdtype(np.asarray(out[k]).dtype, np.integer):
-      raise TypeError(f"members[{k!r}]: expected integers")
-  lead = batching.split_axes(train) if train is not None else 0
-  n_splits = np.inf if train is None else (np.shape(train["y"])[0] if lead else 1)
-  split = np.asarray(out["split"])
-  if np.any((split < 0) | (split >= n_splits)):
-    raise ValueError(f"members['split']: expected indices in [0, {n_splits}) (the splits "
-                     f"stacked in the data's 'y' (S, n)), got {np.unique(split)}")
-  targets = {k: v for k, v in (train or {}).items()
-             if k in ("teacher_logits", "teacher_features")}
-  stacked = [np.shape(v)[lead] for v in targets.values() if np.ndim(v) == lead + 3]
-  n_teachers = min(stacked) if stacked else (1 if targets else np.inf)
-  teacher = np.asarray(out["teacher"])
-  if np.any((teacher < 0) | (teacher >= n_teachers)):
-    raise ValueError(f"members['teacher']: expected indices in [0, {n_teachers}) (the "
-                     f"teachers stacked in train['teacher_logits']), got {np.unique(teacher)}")
-  return out
-
-
 def teacher_targets(model: nn.Module, params: Any, x: Array, batch_size: int = 1024,
                     features: bool = True) -> Batch:
   """Stage 2 input: the frozen teacher's outputs on its own modality, computed once.
@@ -453,6 +384,6 @@ def teacher_targets(model: nn.Module, params: Any, x: Array, batch_size: int = 1
     {'teacher_logits' (n, K)[, 'teacher_features' (n, d_t)]}: merge into the student's
     training dict, {'x': x_student, 'y': y, **teacher_targets(...)}.
   """
-  logits, h = batching.predict_jit(model, params, x, batch_size)
+  logits, h = batching.predict(model, params, x, batch_size)
   return {"teacher_logits": logits, "teacher_features": h} if features else {
       "teacher_logits": logits}

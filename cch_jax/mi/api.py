@@ -11,9 +11,9 @@ from typing import Any
 
 import jax
 import numpy as np
-from scipy import stats
 
 from cch_jax.mi import base, neural, uncertainty
+from cch_jax.utils import stats
 
 
 def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, *,
@@ -38,6 +38,23 @@ def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, 
   """
   est = base.ESTIMATORS[method]
   check_options(method, options)
+  xs, ys, options = _checked_samples(method, est, x, y, options)
+  key = jax.random.key(0) if key is None else key
+  diagnostics: dict[str, Any] = {"options": options, "warnings": []}
+  if est.randomized:
+    if n_permutations:
+      raise ValueError(f"n_permutations: not supported for {method!r} yet (each shuffle "
+                       "would retrain every critic); use a kNN method for a null")
+    return _randomized_estimate(method, est, xs, ys, key, options, diagnostics)
+  return _deterministic_estimate(method, est, xs, ys, key, options, diagnostics,
+                                 n_resamples, n_permutations)
+
+
+def _checked_samples(method: str, est: base.Estimator, x: Any, y: Any,
+                     options: dict[str, Any]
+                     ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+  """x (n, dx) and y (n, dy) or labels (n,) checked for `method`, and its options (label
+  methods get 'n_classes'); raises a ValueError naming the argument."""
   xs = base.as_samples("x", x, allow_constant=est.randomized)
   if est.labels:
     ys = base.as_labels("y", y)
@@ -54,21 +71,23 @@ def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, 
   if n < min_n:
     raise ValueError(f"x: method {method!r} needs at least {min_n} samples with these "
                      f"options, got {n}")
-  key = jax.random.key(0) if key is None else key
+  return xs, ys, options
+
+
+def _deterministic_estimate(method: str, est: base.Estimator, xs: np.ndarray, ys: np.ndarray,
+                            key: jax.Array, options: dict[str, Any],
+                            diagnostics: dict[str, Any], n_resamples: int,
+                            n_permutations: int) -> base.MIEstimate:
+  """The value on all pairs; z CI from the spread over random halves; optional null."""
   key_ci, key_null = jax.random.split(key)
-  diagnostics: dict[str, Any] = {"options": options, "warnings": []}
-  if est.randomized:
-    if n_permutations:
-      raise ValueError(f"n_permutations: not supported for {method!r} yet (each shuffle "
-                       "would retrain every critic); use a kNN method for a null")
-    return _randomized_estimate(method, est, xs, ys, key, options, diagnostics)
   static = tuple(sorted(options.items()))
   value = float(est.fn(xs, ys, **options))
+  n = len(xs)
   low = high = float("nan")
-  if n_resamples and n // 2 >= min_n:
+  if n_resamples and n // 2 >= est.min_samples(**options):
     halves = np.asarray(uncertainty.half_sample_values(est.fn, static, xs, ys, key_ci,
                                                        n_resamples))
-    low, high = uncertainty.normal_ci(value, float(np.std(halves, ddof=1)))
+    low, high = stats.z_interval(value, float(np.std(halves, ddof=1)))
     diagnostics.update(ci=f"half-sampling, {n_resamples} halves",
                        half_sample_mean=float(np.mean(halves)), half_samples=halves.tolist())
   else:
@@ -85,19 +104,16 @@ def _randomized_estimate(method, est, xs, ys, key, options, diagnostics) -> base
   """Mean over seeds (each its own split); CI from their spread (Student t, S − 1 dof)."""
   values, curves = est.fn(xs, ys, key, **options)
   values = np.asarray(values, np.float64)
-  value = float(values.mean())
+  ci = stats.t_interval(values)
   if len(values) > 1:
-    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    low, high = value - half, value + half
     diagnostics["ci"] = f"repeated splits, {len(values)} seeds (Student t)"
   else:
-    low = high = float("nan")
     diagnostics["ci"] = "none"
     diagnostics["warnings"].append("no CI from a single seed")
   diagnostics["per_seed"] = values.tolist()
   diagnostics["warnings"] += neural.training_warnings(
-      curves, value, method, options.get("batch", 512))
-  return base.MIEstimate(value, float(low), float(high), method, len(xs), diagnostics)
+      curves, ci.mean, method, options.get("batch", 512))
+  return base.MIEstimate(ci.mean, ci.ci_low, ci.ci_high, method, len(xs), diagnostics)
 
 
 def check_options(method: str, options: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ def gaussian_mi(x: Array, y: Array, bias_correction: bool = True) -> Array:
   z = jnp.concatenate([x, y], axis=1)
   z = z - jnp.mean(z, axis=0)
   cov = z.T @ z / (n - 1.0)
-  mi = 0.5 * (linalg.logdet(cov[:dx, :dx]) + linalg.logdet(cov[dx:, dx:]) - linalg.logdet(cov))
+  mi = linalg.block_gaussian_mi(cov, dx)
   if bias_correction:
     mi = mi - 0.5 * (logdet_bias(dx, n) + logdet_bias(dy, n) - logdet_bias(dx + dy, n))
   return mi

@@ -18,9 +18,6 @@ import jax
 import numpy as np
 from jax import Array, lax
 
-Z95 = 1.959964
-
-
 Options = tuple[tuple[str, Any], ...]  # hashable keyword options of the kernel
 
 
@@ -58,9 +55,3 @@ def null_summary(value: float, null: np.ndarray) -> dict[str, float]:
       "p_value": float((1 + np.sum(null >= value)) / (1 + len(null))),
       "null_corrected": value - float(np.mean(null)),
   }
-
-
-def normal_ci(value: float, se: float) -> tuple[float, float]:
-  return value - Z95 * se, value + Z95 * se
-
-

@@ -35,6 +35,7 @@ import numpy as np
 
 from cch_jax import mi
 from cch_jax.mi import tasks
+from cch_jax.utils import stats
 
 LEVELS = (0.25, 0.75, 1.5, 3.0)
 """True I(H_t; H_s) levels (nats) of the continuous tasks."""
@@ -124,7 +125,7 @@ def _calibrate(method: str, dim_x: int, dim_y: int, n: int, options: tuple, seed
                                 **dict(options)).value)
     truth.append(float(task.mi))
     mean.append(float(np.mean(values)))
-    se.append(float(np.std(values, ddof=1) / np.sqrt(seeds)) if seeds > 1 else 0.0)
+    se.append(stats.standard_error(values) if seeds > 1 else 0.0)
   return Calibration(method, dim_x, dim_y, n, seeds, tuple(truth), tuple(mean), tuple(se))
 
 
@@ -178,7 +179,7 @@ def gap_biases(terms: Any, dims: Mapping[str, tuple[int, int]], n_classes: int,
     cal = calibrate(name, *dims[name], terms.n, options.get(name), seeds)
     bias_ts = cal.bias_at(est["value"])
     out[name] = {"bias": bias_ts - bias_label,
-                 "bias_se": float(np.hypot(cal.bias_se_at(est["value"]), se_label)),
+                 "bias_se": stats.quadrature(cal.bias_se_at(est["value"]), se_label),
                  "bias_teacher_student": bias_ts, "bias_label": bias_label,
                  "dims": list(dims[name]), "n": terms.n}
   return out

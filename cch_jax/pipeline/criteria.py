@@ -19,10 +19,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy import stats
 
 from cch_jax import mi, theory
 from cch_jax.pipeline.terms import CCHTerms
+from cch_jax.utils import stats
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,8 +129,8 @@ def pair_criteria(terms: CCHTerms, extra_labels: Mapping[str, mi.MIEstimate], z_
         out[key], ci = gap["value"], (gap["ci_low"], gap["ci_high"])
       else:
         out[key] = t["value"] - lab["value"]
-        half = np.hypot((t["ci_high"] - t["ci_low"]) / 2, (lab["ci_high"] - lab["ci_low"]) / 2)
-        ci = (out[key] - half, out[key] + half)
+        ci = stats.quadrature_interval(out[key], (t["ci_low"], t["ci_high"]),
+                                       (lab["ci_low"], lab["ci_high"]))
       out["ci"][key] = [float(ci[0]), float(ci[1])]
     floor = max(terms.i_student_label.value, 1e-3)
     out[f"relative_gap:{ts}"] = t["value"] / floor - 1.0
@@ -166,17 +166,15 @@ def rank_criteria(values: Mapping[str, Sequence[float]], gains: Sequence[Mapping
     excludes 0).
   """
   means = _ties_kept(np.asarray([g["mean"] for g in gains]))
-  significant = np.asarray([g["ci_low"] > 0 or g["ci_high"] < 0 for g in gains])
+  significant = np.asarray([stats.ci_side(g["ci_low"], g["ci_high"]) != 0 for g in gains])
   rows = []
   for name, v in values.items():
     v = _ties_kept(np.asarray(v, np.float64))
     c = criteria[name]
-    row = {"criterion": name, "signed": c.signed, "text": c.text, "spearman": None,
-           "spearman_p": None, "sign_agreement": None, "n": len(v),
+    rho, p = stats.spearman(v, means)
+    row = {"criterion": name, "signed": c.signed, "text": c.text, "spearman": rho,
+           "spearman_p": p, "sign_agreement": None, "n": len(v),
            "significant_sign_agreement": None, "n_significant": int(significant.sum())}
-    if len(v) >= 3 and np.ptp(v) > 0 and np.ptp(means) > 0:
-      rho, p = stats.spearmanr(v, means)
-      row.update(spearman=float(rho), spearman_p=float(p))
     if c.signed:
       match = np.sign(v) == np.sign(means)
       row["sign_agreement"] = float(match.mean())

@@ -15,24 +15,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from cch_jax import kd
 from cch_jax.pipeline import verdict as verdict_lib
+from cch_jax.utils import stats
 
 
 def summary(values: Sequence[float]) -> dict[str, Any]:
-  """mean, std (ddof 1), se, 95% Student-t CI and per_seed of a few per-seed values."""
+  """mean, std (ddof 1), se, 95% Student-t CI and per_seed of a few per-seed values
+  (`stats.t_interval`: std 0, se and CI NaN for one value)."""
   v = np.asarray(values, np.float64)
-  s = len(v)
-  std = float(v.std(ddof=1)) if s > 1 else 0.0
-  se = std / np.sqrt(s) if s > 1 else float("nan")
-  half = float(stats.t.ppf(0.975, s - 1) * se) if s > 1 else float("nan")
-  return {"mean": float(v.mean()), "std": std, "se": float(se),
-          "ci_low": float(v.mean() - half), "ci_high": float(v.mean() + half),
-          "per_seed": v.tolist()}
+  return stats.t_interval(v)._asdict() | {"per_seed": v.tolist()}
 
 
-def paired_gains(members: Mapping[str, np.ndarray], accuracy: Any) -> list[dict[str, Any]]:
+def paired_gains(members: kd.Members, accuracy: Any) -> list[dict[str, Any]]:
   """Per KD setting, the KD and baseline accuracies and the paired gain.
 
   A KD member is paired with the baseline of its (split, seed). With one split the
@@ -42,8 +38,7 @@ def paired_gains(members: Mapping[str, np.ndarray], accuracy: Any) -> list[dict[
   sign held on every split (None for one split).
 
   Args:
-    members: `kd.paired_grid` output ('lam', 'temperature', 'beta', 'seed', 'baseline',
-      optional 'teacher' and 'split'), each (M,).
+    members: the population's `kd.Members` (e.g. `kd.paired_grid`).
     accuracy: (M,) per-member accuracy (test or validation).
 
   Returns:
@@ -52,14 +47,12 @@ def paired_gains(members: Mapping[str, np.ndarray], accuracy: Any) -> list[dict[
     and 'sign_stable' (every split's mean gain has the same sign; None for one split).
   """
   acc = np.asarray(accuracy, np.float64)
-  zeros = np.zeros_like(members["seed"])
-  teacher = np.asarray(members.get("teacher", zeros))
-  split = np.asarray(members.get("split", zeros))
-  is_base = np.asarray(members["baseline"], bool)
-  unit = list(zip(split.tolist(), np.asarray(members["seed"]).tolist()))
+  teacher, split = np.asarray(members.teacher), np.asarray(members.split)
+  is_base = np.asarray(members.baseline, bool)
+  unit = list(zip(split.tolist(), np.asarray(members.seed).tolist()))
   base = {u: a for u, a, b in zip(unit, acc, is_base) if b}
   keys = [(int(t), float(l), float(temp), float(b)) for t, l, temp, b in zip(
-      teacher, members["lam"], members["temperature"], members["beta"])]
+      teacher, members.lam, members.temperature, members.beta)]
   rows = []
   for setting in dict.fromkeys(k for k, b in zip(keys, is_base) if not b):
     pick = np.flatnonzero([k == setting and not b for k, b in zip(keys, is_base)])
@@ -149,18 +142,15 @@ def agreement(gaps: Sequence[float], gains: Sequence[Mapping[str, Any]],
   match = np.sign(gaps) == np.sign(means)
   held = [prediction_held(label, m) for label, m in zip(labels, means)]
   decided = [h for h in held if h is not None]
-  significant = np.asarray([g["ci_low"] > 0 or g["ci_high"] < 0 for g in gains])
+  significant = np.asarray([stats.ci_side(g["ci_low"], g["ci_high"]) != 0 for g in gains])
   rate = lambda x: float(np.mean(x)) if len(x) else None
   top, best = int(np.argmax(gaps)), int(np.argmax(means))
-  out = {"sign_match_rate": rate(match), "n": len(gaps),
-         "decisive_held_rate": rate(decided), "n_decisive": len(decided),
-         "significant_sign_match_rate": rate(match[significant]),
-         "n_significant": int(significant.sum()),
-         "spearman": None, "spearman_p": None, "top_ranked": top, "best": best,
-         "top_ranked_is_best": top == best,
-         "top_within_ci_of_best": bool(gains[top]["ci_high"] >= means[best])
-         if np.isfinite(gains[top]["ci_high"]) else top == best}
-  if len(gaps) >= 3 and np.ptp(gaps) > 0 and np.ptp(means) > 0:
-    rho, p = stats.spearmanr(gaps, means)
-    out.update(spearman=float(rho), spearman_p=float(p))
-  return out
+  rho, p = stats.spearman(gaps, means)
+  return {"sign_match_rate": rate(match), "n": len(gaps),
+          "decisive_held_rate": rate(decided), "n_decisive": len(decided),
+          "significant_sign_match_rate": rate(match[significant]),
+          "n_significant": int(significant.sum()),
+          "spearman": rho, "spearman_p": p, "top_ranked": top, "best": best,
+          "top_ranked_is_best": top == best,
+          "top_within_ci_of_best": bool(gains[top]["ci_high"] >= means[best])
+          if np.isfinite(gains[top]["ci_high"]) else top == best}

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from cch_jax.kd.batching import predict_jit
+from cch_jax import kd
 
 
 def represent(model: Any, params: Any, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
   """H (n, d_h) of a `kd.Classifier` with `params` on inputs x (n, ...)."""
-  _, h = predict_jit(model, params, x, batch_size)
+  _, h = kd.predict(model, params, x, batch_size)
   return np.asarray(h, np.float32)
 
 

@@ -29,8 +29,8 @@ import jax
 import numpy as np
 
 from cch_jax import mi
-from cch_jax.mi import uncertainty
 from cch_jax.pipeline import representations
+from cch_jax.utils import stats
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,11 +188,11 @@ def _gap(ts: mi.MIEstimate, label: mi.MIEstimate) -> mi.MIEstimate:
   halves_label = label.diagnostics.get("half_samples")
   if halves_ts is not None and halves_label is not None:
     spread = np.std(np.subtract(halves_ts, halves_label), ddof=1)
-    low, high = uncertainty.normal_ci(value, float(spread))
+    low, high = stats.z_interval(value, float(spread))
     how = f"joint half-sampling, {len(halves_ts)} halves"
   else:
-    half = np.hypot((ts.ci_high - ts.ci_low) / 2, (label.ci_high - label.ci_low) / 2)
-    low, high = value - half, value + half
+    low, high = stats.quadrature_interval(value, (ts.ci_low, ts.ci_high),
+                                          (label.ci_low, label.ci_high))
     how = "quadrature of the two terms' CIs"
   return mi.MIEstimate(value, float(low), float(high), f"{ts.method}-{label.method}",
                        ts.n, {"ci": how})

@@ -20,8 +20,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from cch_jax.pipeline.terms import CCHTerms
+from cch_jax.utils import stats
 
 DISTIL, DO_NOT_DISTIL, UNCERTAIN = "distil", "do not distil", "uncertain"
+# The label of each side of 0 (`stats.ci_side`): above, below, covering.
+LABELS = {1: DISTIL, -1: DO_NOT_DISTIL, 0: UNCERTAIN}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,20 +42,12 @@ class Verdict:
 def ci_label(ci_low: float, ci_high: float, bias: float = 0.0, bias_se: float = 0.0
              ) -> str:
   """DISTIL if the CI is above 0, DO_NOT_DISTIL if below, else UNCERTAIN; UNCERTAIN too
-  when the bias-corrected CI (ci − bias, widened by 1.96·bias_se on each side) does not
+  when the bias-corrected CI (ci − bias, widened by Z95·bias_se on each side) does not
   lie on the same side."""
-  widen = 1.96 * bias_se
-  raw = _side(ci_low, ci_high)
-  corrected = _side(ci_low - bias - widen, ci_high - bias + widen)
-  return raw if raw == corrected else UNCERTAIN
-
-
-def _side(low: float, high: float) -> str:
-  if low > 0:
-    return DISTIL
-  if high < 0:
-    return DO_NOT_DISTIL
-  return UNCERTAIN
+  widen = stats.Z95 * bias_se
+  raw = stats.ci_side(ci_low, ci_high)
+  corrected = stats.ci_side(ci_low - bias - widen, ci_high - bias + widen)
+  return LABELS[raw] if raw == corrected else UNCERTAIN
 
 
 def verdict(terms: CCHTerms, biases: Mapping[str, Mapping[str, float]] | None = None
@@ -85,7 +80,7 @@ def verdict(terms: CCHTerms, biases: Mapping[str, Mapping[str, float]] | None = 
                 f"on the gap's sign ({values})")
   if head == UNCERTAIN and not np.isfinite([g["ci_low"], g["ci_high"]]).all():
     reason = f"{primary} gap {g['value']:+.3f} nats has no CI (too few halves or seeds)"
-  elif head == UNCERTAIN and _side(g["ci_low"], g["ci_high"]) != UNCERTAIN:
+  elif head == UNCERTAIN and stats.ci_side(g["ci_low"], g["ci_high"]) != 0:
     reason = (f"{primary} {shown} excludes 0, but not once corrected by the gap's bias "
               f"({bias[primary]:+.3f} nats on ground-truth tasks of this dimension and n)")
   elif head == UNCERTAIN:
@@ -107,4 +102,4 @@ def rank_teachers(gaps: Mapping[str, float]) -> list[str]:
 
 def sign(label: str) -> int:
   """+1 for DISTIL, −1 for DO_NOT_DISTIL, 0 for UNCERTAIN."""
-  return {DISTIL: 1, DO_NOT_DISTIL: -1}.get(label, 0)
+  return {name: side for side, name in LABELS.items()}.get(label, 0)

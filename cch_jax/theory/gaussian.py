@@ -23,12 +23,6 @@ def submatrix(sigma: Array, rows: Index, cols: Index | None = None) -> Array:
   return sigma[rows[:, None], cols[None, :]]
 
 
-def _gaussian_mi(sigma: Array, idx_a: Index, idx_b: Index) -> Array:
-  joint = jnp.concatenate([jnp.asarray(idx_a), jnp.asarray(idx_b)])
-  return 0.5 * (linalg.logdet(submatrix(sigma, idx_a)) + linalg.logdet(submatrix(sigma, idx_b))
-                - linalg.logdet(submatrix(sigma, joint)))
-
-
 def gaussian_mi(sigma: Array, idx_a: Index, idx_b: Index) -> Array:
   """I(A; B) in nats between two blocks of a zero-mean Gaussian with covariance `sigma`.
 
@@ -51,7 +45,9 @@ def gaussian_mi(sigma: Array, idx_a: Index, idx_b: Index) -> Array:
                        f"{np.intersect1d(a, b).tolist()}")
     checks.check_positive_definite("sigma[idx_a, idx_a]", s[np.ix_(a, a)])
     checks.check_positive_definite("sigma[idx_b, idx_b]", s[np.ix_(b, b)])
-  return _gaussian_mi(jnp.asarray(sigma), idx_a, idx_b)
+  idx_a = jnp.asarray(idx_a)
+  joint = jnp.concatenate([idx_a, jnp.asarray(idx_b)])
+  return linalg.block_gaussian_mi(submatrix(jnp.asarray(sigma), joint), idx_a.shape[0])
 
 
 def correlation_mi(cov_ab: Array, var_a: Array, var_b: Array) -> Array:

@@ -17,9 +17,6 @@ from jax import Array
 
 from cch_jax.theory import model, risk, simulate
 
-# Normal quantile for the two-sided 95% confidence intervals over seeds.
-Z95 = 1.959964
-
 
 def sweep_cell(sigma: Array, teacher_scale: Array, seed_keys: Array, bartlett: Array, *,
                d1: int, d2: int, n: int, lambdas: Array, alpha: float = 0.0,

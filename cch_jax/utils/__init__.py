@@ -1,1 +1,2 @@
-"""Small shared pieces: registry, input checks, chunked maps, progress, report writers."""
+"""Small shared pieces: registry, input checks, statistics, linear algebra, chunked maps,
+progress, report writers."""

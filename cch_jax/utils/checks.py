@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax
 import numpy as np
 
 
 def is_concrete(*values: Any) -> bool:
   """True when no leaf of `values` is a tracer (i.e. we are not inside jit/vmap)."""
+  import jax  # pylint: disable=import-outside-toplevel  (keeps `cch_jax.data` free of jax)
   return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves(values))
 
 

@@ -100,3 +100,20 @@ def logdet(a: Array) -> Array:
   """
   diag = jnp.diagonal(cholesky(a), axis1=-2, axis2=-1)
   return 2.0 * jnp.sum(jnp.log(diag), axis=-1)
+
+
+def block_gaussian_mi(cov: Array, dim_x: int) -> Array:
+  """I(X; Y) in nats of a Gaussian whose first `dim_x` coordinates are X, the rest Y.
+
+  I(X; Y) = ½ [log det Σ_xx + log det Σ_yy − log det Σ]. Jittable (dim_x static).
+
+  Args:
+    cov: (..., d, d) joint covariances of [X, Y].
+    dim_x: number of X coordinates, 0 < dim_x < d.
+
+  Returns:
+    (...) mutual information; +inf when X and Y are deterministically related.
+  """
+  cov = jnp.asarray(cov)
+  return 0.5 * (logdet(cov[..., :dim_x, :dim_x]) + logdet(cov[..., dim_x:, dim_x:])
+                - logdet(cov))

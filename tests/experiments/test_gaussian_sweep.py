@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from cch_jax.experiments import gaussian_sweep
+from cch_jax.experiments.gaussian_sweep import report, results, run
 
 
 def test_tiny_run_end_to_end_writes_every_output(tmp_path, launch):
@@ -32,9 +32,9 @@ def test_mistyped_config_field_fails_loudly(tmp_path, launch):
   assert not (tmp_path / "results.json").exists()
 
 
-def test_summary_counts_agreement_on_a_hand_built_table():
-  # 2 ratios x 3 cells (the last invalid) x 1 λ.
-  table = {
+def _table():
+  """2 ratios x 3 cells (the last invalid) x 1 λ."""
+  return {
       "lambdas": np.array([0.5]), "n_over_d2": np.array([2.0, 4.0]), "n": np.array([8, 16]),
       "valid": np.array([True, True, False]),
       "rho_ts": np.array([0.1, 0.8, 0.9]), "rho_sy": np.array([0.5, 0.5, 0.9]),
@@ -48,7 +48,11 @@ def test_summary_counts_agreement_on_a_hand_built_table():
                             [[-0.1, 0.0], [0.2, 0.2], [np.nan] * 2]]),
       "sim_gain_se": np.full((2, 3, 2), 0.01),
   }
-  s = gaussian_sweep.summarise(table, report_lambda=0.5)
+
+
+def test_summary_counts_agreement_on_a_hand_built_table():
+  table = _table()
+  s = results.summarise(table, report_lambda=0.5)
   assert s["counts"]["valid_cells"] == 4 and s["counts"]["invalid_cells_per_ratio"] == 1
   # CCH: no, go; exact: helps, helps (ratio 2) and hurts, helps (ratio 4) -> 3 of 4 agree.
   assert s["agreement_cch_vs_exact"] == pytest.approx(0.75)
@@ -58,10 +62,31 @@ def test_summary_counts_agreement_on_a_hand_built_table():
                                  "cch_no_rule_helps": 2, "cch_no_rule_hurts": 0}
   np.testing.assert_allclose(s["simulation"]["exact_inside_ci_by_lambda"], [1.0])
   with pytest.raises(ValueError, match="config.report_lambda"):
-    gaussian_sweep.summarise(table, report_lambda=0.3)
+    results.summarise(table, report_lambda=0.3)
 
 
 def test_training_sizes_reject_ratios_without_enough_samples():
-  assert gaussian_sweep.training_sizes((2.0, 4.0), 8) == [16, 32]
+  assert run.training_sizes((2.0, 4.0), 8) == [16, 32]
   with pytest.raises(ValueError, match=r"config.sweep.n_over_d2: ratios \[1.0\]"):
-    gaussian_sweep.training_sizes((1.0, 4.0), 8)
+    run.training_sizes((1.0, 4.0), 8)
+
+
+def test_headline_and_report_rows_of_the_hand_built_table():
+  s = results.summarise(_table(), report_lambda=0.5)
+  assert report.headline(s) == (
+      "gaussian_sweep: sign(CCH gap) matched sign(exact ΔR) in 75% of 4 valid cells at "
+      "λ=0.5 (CCH vs exact rule Cov(y, y − t | x2) > 0: 50%); exact ΔR inside the "
+      "simulated 95% CI in 100% of cells")
+  config = run_config()
+  text = report.markdown(s, config)
+  assert "| 2 | 0.500 |\n| 4 | 1.000 |\n| all | 0.750 |" in text
+  assert "| CCH: distil | 2 | 0 |\n| CCH: don't | 2 | 0 |" in text
+  assert "| 2 | 0.500 | 0.500 | 0.500 | 0.100 |" in text  # λ* quartiles, ΔR(λ*)/R0
+
+
+def run_config():
+  import importlib.util
+  spec = importlib.util.spec_from_file_location("c", "configs/gaussian_sweep.py")
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.get_config("tiny")

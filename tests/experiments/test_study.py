@@ -1,16 +1,20 @@
 """The CCH studies end to end in tiny mode, as a user runs them, and their input checks
 (which must fail before any training starts)."""
 
+import importlib.util
 import json
 import os
+import subprocess
+import sys
 
 import ml_collections
 import numpy as np
 import pytest
 
-from cch_jax.experiments import cch_blur, study
+from cch_jax.experiments.study import config as study_config
+from cch_jax.experiments.study import run as study
+from tests.experiments.conftest import ROOT
 
-FAST = "--config.analysis.estimators=ksg,gaussian"  # no latent-MI compile
 PAIR_KEYS = ("i_teacher_student", "i_student_label", "gap", "verdict", "student_baseline",
              "student_kd", "kd_gain", "prediction_held")
 
@@ -42,12 +46,16 @@ def test_cch_pair_writes_the_report_keys_and_one_verdict_line(tmp_path, launch):
     assert (tmp_path / name).stat().st_size > 0, name
   assert "## Teachers, ranked by gap" in (tmp_path / "report.md").read_text()
   assert {"lam", "temperature", "val_gain", "test_gain"} <= set(report["recommended"])
-  again = launch("--config=configs/cch_pair.py:tiny", workdir=tmp_path)  # all restored
+  # Everything restored; the analysis again, with verdicts of untrained encoders beside.
+  again = launch("--config=configs/cch_pair.py:tiny", "--config.analysis.a_priori_steps=0",
+                 workdir=tmp_path)
   assert again.returncode == 0, again.stderr[-3000:]
   assert "resumed" in again.stderr
   rerun = _report(tmp_path)
   for key in ("gap", "kd_gain", "prediction_held", "monitor"):
     assert rerun[key] == report[key], key
+  assert [p["steps"] for p in rerun["a_priori"]] == [0]
+  assert "A-priori verdicts" in (tmp_path / "report.md").read_text()
 
 
 def test_cch_blur_ranks_teachers_and_checks_the_predictions(tmp_path, launch):
@@ -66,26 +74,35 @@ def test_cch_blur_ranks_teachers_and_checks_the_predictions(tmp_path, launch):
   assert "Did the CCH predict the gains?" in (tmp_path / "report.md").read_text()
 
 
-@pytest.mark.parametrize("name, check", [
-    ("fusion_kd", lambda r, d: r["student_view"] == "blur:sigma=1.5&noise:std=0.5"),
-    ("temperature_sweep", lambda r, d: len(r["teachers"][0]["sweep"]) == 6
-     and (d / "sweep.png").exists()),
-    ("teacher_selection", lambda r, d: len(r["ranking"]) == 2),
-])
-def test_other_studies_run(tmp_path, launch, name, check):
-  run = launch(f"--config=configs/{name}.py:tiny", FAST, workdir=tmp_path)
-  assert run.returncode == 0, run.stderr[-3000:]
-  assert check(_report(tmp_path), tmp_path)
+def _config(name, arg="tiny"):
+  spec = importlib.util.spec_from_file_location(name, f"configs/{name}.py")
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.get_config(arg)
 
 
-def test_analysis_only_with_a_priori_encoders(tmp_path, launch):
-  run = launch("--config=configs/cch_pair.py:tiny", "--config.train=False",
-               "--config.analysis.a_priori_steps=0,10", FAST, workdir=tmp_path)
-  assert run.returncode == 0, run.stderr[-3000:]
-  report = _report(tmp_path)
-  assert "kd_gain" not in report and not (tmp_path / "students").exists()
-  assert [p["steps"] for p in report["a_priori"]] == [0, 10]
-  assert "A-priori verdicts" in (tmp_path / "report.md").read_text()
+def test_study_configs_differ_only_where_they_say():
+  assert _config("fusion_kd").data.student == "blur:sigma=1.5&noise:std=0.5"
+  sweep = _config("temperature_sweep")
+  # λ ∈ {0.5, 1} × T ∈ {1, 3 (the reference), 4} per teacher, plus a baseline, per seed.
+  assert len(study.students.student_members(sweep.kd, 2)["seed"]) == 2 * (1 + 2 * 2 * 3)
+  assert _config("teacher_selection").data.teacher == "clean,blur:sigma=3"
+  assert len(_config("teacher_selection", None).data.teacher.split(",")) == 6
+  assert "teacher" not in _config("cch_blur").data
+
+
+def test_configs_load_without_jax():
+  """Every file in configs/ builds its config (every argument) importing no jax, flax or
+  matplotlib: a config is cheap to read, print and override."""
+  code = ("import glob, importlib.util, sys\n"
+          "for path in sorted(glob.glob('configs/*.py')):\n"
+          "  spec = importlib.util.spec_from_file_location('c', path)\n"
+          "  m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+          "  for arg in (None, 'tiny'): m.get_config(arg)\n"
+          "print(sorted(k for k in ('jax', 'flax', 'matplotlib', 'optax') if k in sys.modules))")
+  out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       cwd=ROOT, check=True)
+  assert out.stdout.strip() == "[]", out.stderr
 
 
 def _npz(path, n=300, classes=3):
@@ -103,36 +120,37 @@ def _npz(path, n=300, classes=3):
      "analysis.split: the 'validation\\+test' rows number 48, but .* need at least 192"),
 ])
 def test_bad_input_fails_before_any_training(tmp_path, overrides, error, match):
-  config = study.shrink_to_tiny(study.study_config("cch_pair"))
+  config = study_config.tiny(study_config.study_config("cch_pair"))
   config.data.update({"name": "npz", "path": _npz(tmp_path / "views.npz"), **overrides})
   workdir = tmp_path / "run"
   with pytest.raises(error, match=match):
-    study.run_study(config, str(workdir))
+    study.run(config, str(workdir))
   assert not workdir.exists()
 
 
 def test_single_class_labels_and_bad_grids_fail_before_training(tmp_path):
-  config = study.shrink_to_tiny(study.study_config("cch_pair"))
+  config = study_config.tiny(study_config.study_config("cch_pair"))
   config.data.update({"name": "npz", "path": _npz(tmp_path / "one.npz", classes=1),
                       "teacher": "a", "student": "b"})
   with pytest.raises(ValueError, match="expected at least two classes"):
-    study.run_study(config, str(tmp_path / "run"))
-  config = study.shrink_to_tiny(study.study_config("cch_pair"))
-  config.kd.lam = 1.5
-  with pytest.raises(ValueError, match="lam in \\[0, 1\\]"):
-    study.run_study(config, str(tmp_path / "run"))
-  config = study.shrink_to_tiny(study.study_config("cch_pair"))
+    study.run(config, str(tmp_path / "run"))
+  config = study_config.tiny(study_config.study_config("cch_pair"))
+  config.kd.reference_lam = 1.5
+  with pytest.raises(ValueError, match="kd.reference_lam, kd.lams: expected values in "
+                                       "\\[0, 1\\], got 0.5, 1.5"):
+    study.run(config, str(tmp_path / "run"))
+  config = study_config.tiny(study_config.study_config("cch_pair"))
   config.analysis.estimators = "latent,kgs"
   with pytest.raises(KeyError, match="unknown MI estimator 'kgs'"):
-    study.run_study(config, str(tmp_path / "run"))
-  config = study.shrink_to_tiny(study.study_config("cch_pair"))
+    study.run(config, str(tmp_path / "run"))
+  config = study_config.tiny(study_config.study_config("cch_pair"))
   config.student.train.data_shards = 3  # the mesh cannot hold it: 8 devices per process
   with pytest.raises(ValueError, match="student: config.data_shards: expected a divisor of "
                                        "the 8 devices per process, got 3"):
-    study.run_study(config, str(tmp_path / "run"))
+    study.run(config, str(tmp_path / "run"))
   assert not os.path.exists(tmp_path / "run")
-  config.blur = ml_collections.ConfigDict({"sigmas": (), "noise_stds": ()})
+  blur = ml_collections.ConfigDict({"sigmas": (), "noise_stds": ()})
   with pytest.raises(ValueError, match="blur.sigmas, blur.noise_stds"):
-    cch_blur.teacher_views(config)
-  config.blur.sigmas = (0.0, 2.0)
-  assert cch_blur.teacher_views(config) == ["clean", "blur:sigma=2"]
+    study.blur_teachers(blur)
+  blur.sigmas = (0.0, 2.0)
+  assert study.blur_teachers(blur) == ["clean", "blur:sigma=2"]

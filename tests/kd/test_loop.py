@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 
 from cch_jax import kd
-from cch_jax.kd import demo_run
+from tests.kd import demo_run
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STEPS = 60  # demo config: evaluate and checkpoint every 20 steps
 
 
 def _demo_cmd(workdir, *flags):
-  return [sys.executable, "-m", "cch_jax.kd.demo_run", f"--workdir={workdir}",
+  return [sys.executable, "-m", "tests.kd.demo_run", f"--workdir={workdir}",
           f"--steps={STEPS}", *flags]
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from cch_jax import kd
 from cch_jax.kd import batching
-from cch_jax.kd.demo_run import blobs
+from tests.kd.demo_run import blobs
 
 CONFIG = kd.TrainConfig(steps=25, batch_size=32, learning_rate=1e-2)
 
@@ -26,12 +26,12 @@ def kd_task():
 
 def test_paired_grid_layout():
   grid = kd.paired_grid(lams=(0.5, 0.9), temperatures=(1.0, 4.0), seeds=(0, 7), beta=0.1)
-  assert len(grid["lam"]) == 2 * (1 + 4)
-  np.testing.assert_array_equal(grid["seed"], [0] * 5 + [7] * 5)
-  np.testing.assert_array_equal(grid["baseline"], [1, 0, 0, 0, 0] * 2)
-  np.testing.assert_allclose(grid["lam"][:5], [0, 0.5, 0.5, 0.9, 0.9])
-  np.testing.assert_allclose(grid["temperature"][:5], [1, 1, 4, 1, 4])
-  np.testing.assert_allclose(grid["beta"][:5], [0, 0.1, 0.1, 0.1, 0.1])
+  assert len(grid) == 2 * (1 + 4)
+  np.testing.assert_array_equal(grid.seed, [0] * 5 + [7] * 5)
+  np.testing.assert_array_equal(grid.baseline, [1, 0, 0, 0, 0] * 2)
+  np.testing.assert_allclose(grid.lam[:5], [0, 0.5, 0.5, 0.9, 0.9])
+  np.testing.assert_allclose(grid.temperature[:5], [1, 1, 4, 1, 4])
+  np.testing.assert_allclose(grid.beta[:5], [0, 0.1, 0.1, 0.1, 0.1])
 
 
 def test_vmapped_member_equals_the_same_run_alone_and_pairs_share_init(kd_task):
@@ -39,7 +39,7 @@ def test_vmapped_member_equals_the_same_run_alone_and_pairs_share_init(kd_task):
   members = kd.paired_grid(lams=(0.7,), temperatures=(3.0,), seeds=(0, 1), beta=0.2)
   key = jax.random.key(3)
   out = kd.train_population(model, CONFIG, train, members, key)
-  solo_members = {k: v[3:4] for k, v in members.items()}  # λ=0.7, T=3, seed 1
+  solo_members = jax.tree.map(lambda v: v[3:4], members)  # λ=0.7, T=3, seed 1
   solo = kd.train_population(model, CONFIG, train, solo_members, key)
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a[3:4], b, rtol=1e-5, atol=1e-6),
                out.params, solo.params)
@@ -67,18 +67,18 @@ def test_stacked_teachers_each_member_distils_from_its_own(kd_task):
   stacked = dict(train, **{k: np.stack([train[k], v]) for k, v in other.items()})
   grid = kd.paired_grid(lams=(0.6,), temperatures=(2.0,), seeds=(0, 1), beta=0.1,
                         teachers=2)
-  np.testing.assert_array_equal(grid["teacher"], [0, 0, 1] * 2)
-  np.testing.assert_array_equal(grid["baseline"], [1, 0, 0] * 2)
+  np.testing.assert_array_equal(grid.teacher, [0, 0, 1] * 2)
+  np.testing.assert_array_equal(grid.baseline, [1, 0, 0] * 2)
   key = jax.random.key(5)
   out = kd.train_population(model, CONFIG, stacked, grid, key)
   single = kd.paired_grid(lams=(0.6,), temperatures=(2.0,), seeds=(0, 1), beta=0.1)
   for g, data in enumerate((train, dict(train, **other))):
     ref = kd.train_population(model, CONFIG, data, single, key)
-    pick = np.flatnonzero(grid["baseline"] | (grid["teacher"] == g))
+    pick = np.flatnonzero(grid.baseline | (grid.teacher == g))
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a[pick], b, rtol=1e-5, atol=1e-6),
                  out.params, ref.params)
-  with pytest.raises(ValueError, match=r"members\['teacher'\]: expected indices in \[0, 2\)"):
-    kd.train_population(model, CONFIG, stacked, dict(grid, teacher=grid["teacher"] * 2), key)
+  with pytest.raises(ValueError, match=r"members\.teacher: expected indices in \[0, 2\)"):
+    kd.train_population(model, CONFIG, stacked, grid.replace(teacher=grid.teacher * 2), key)
   with pytest.raises(ValueError, match=r"in \[0, 1\)"):
     kd.train_population(model, CONFIG, train, grid, key)
 
@@ -117,7 +117,7 @@ def test_input_checks_at_the_public_edge(kd_task):
   members = kd.paired_grid(lams=(0.5,), temperatures=(2.0,), seeds=(0,))
   key = jax.random.key(0)
   with pytest.raises(ValueError, match="lam in \\[0, 1\\]"):
-    kd.train_population(model, CONFIG, train, dict(members, lam=np.asarray([0.0, 1.5])),
+    kd.train_population(model, CONFIG, train, members.replace(lam=np.asarray([0.0, 1.5])),
                         key)
   with pytest.raises(ValueError, match="expected shape \\(160,\\)"):
     kd.train_population(model, CONFIG, dict(train, y=train["y"][:10]), members, key)
@@ -137,21 +137,21 @@ def test_stacked_splits_each_member_trains_on_its_own(kd_task):
   stacked = {k: np.stack([p[k] for p in parts]) for k in train}
   test = {"x": stacked["x"][:, :40], "y": stacked["y"][:, :40]}
   grid = kd.paired_grid(lams=(0.6,), temperatures=(2.0,), seeds=(0, 1), beta=0.1, splits=2)
-  np.testing.assert_array_equal(grid["split"], [0] * 4 + [1] * 4)
+  np.testing.assert_array_equal(grid.split, [0] * 4 + [1] * 4)
   key = jax.random.key(7)
   out = kd.train_population(model, CONFIG, stacked, grid, key, val=test, test=test)
   single = kd.paired_grid(lams=(0.6,), temperatures=(2.0,), seeds=(0, 1), beta=0.1)
   for s, part in enumerate(parts):
     ref = kd.train_population(model, CONFIG, part, single, key,
                               test={"x": part["x"][:40], "y": part["y"][:40]})
-    pick = np.flatnonzero(grid["split"] == s)
+    pick = np.flatnonzero(grid.split == s)
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a[pick], b, rtol=1e-5, atol=1e-6),
                  out.params, ref.params)
     np.testing.assert_allclose(out.test_accuracy[pick], ref.test_accuracy, atol=1e-6)
     np.testing.assert_allclose(out.test_logits[pick], ref.test_logits, rtol=1e-4, atol=1e-5)
   np.testing.assert_allclose(out.val_accuracy, out.test_accuracy)
-  with pytest.raises(ValueError, match=r"members\['split'\]: expected indices in \[0, 2\)"):
-    kd.train_population(model, CONFIG, stacked, dict(grid, split=grid["split"] * 2), key)
+  with pytest.raises(ValueError, match=r"members\.split: expected indices in \[0, 2\)"):
+    kd.train_population(model, CONFIG, stacked, grid.replace(split=grid.split * 2), key)
   with pytest.raises(ValueError, match=r"train\['y'\]: expected shape \(2, 80\)"):
     kd.train_population(model, CONFIG, dict(stacked, y=stacked["y"][:, :70]), grid, key)
 

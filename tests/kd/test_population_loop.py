@@ -9,7 +9,7 @@ import pytest
 
 from cch_jax import kd
 from cch_jax.kd import population as pop
-from cch_jax.kd.demo_run import blobs
+from tests.kd.demo_run import blobs
 
 # 25 steps in segments of 5, checkpoints at 10, 20, 25 (the last one shorter); 2 kept.
 CONFIG = kd.TrainConfig(steps=25, batch_size=32, learning_rate=1e-2, eval_every=5,
@@ -93,7 +93,7 @@ def test_fit_population_equals_train_population_and_a_finished_run_is_a_no_op(
   _assert_same_result(again, reference)
   assert kd.read_metrics(str(tmp_path)) == lines
   with pytest.raises(ValueError, match="different population"):
-    kd.fit_population(model, CONFIG, train, dict(members, seed=members["seed"] + 1),
+    kd.fit_population(model, CONFIG, train, members.replace(seed=members.seed + 1),
                       str(tmp_path), KEY)
 
 

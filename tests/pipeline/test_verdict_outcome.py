@@ -55,7 +55,7 @@ def test_paired_gains_over_splits_pair_by_split_and_seed_and_report_stability():
   assert row["gain"]["se"] == pytest.approx(np.std([0.15, 0.03, -0.015], ddof=1) / np.sqrt(3))
   np.testing.assert_allclose(row["gain"]["per_split"], row["per_split"])
   assert row["baseline"]["per_split"] == pytest.approx([0.45, 0.65, 0.75])
-  stable, = pipeline.paired_gains(members, acc + 0.1 * ~members["baseline"])
+  stable, = pipeline.paired_gains(members, acc + 0.1 * ~members.baseline)
   assert stable["sign_stable"] is True
 
 

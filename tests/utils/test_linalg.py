@@ -44,3 +44,20 @@ def test_logdet_matches_slogdet_under_jit_and_vmap():
   a = _spd(np.random.default_rng(3), (7,), 5)
   got = jax.jit(jax.vmap(linalg.logdet))(a)
   np.testing.assert_allclose(got, np.linalg.slogdet(a.astype(np.float64))[1], atol=1e-4)
+
+
+
+def test_block_gaussian_mi_of_correlated_pairs_is_minus_half_log_one_minus_rho_squared():
+  rho = np.array([0.6, -0.3, 1.0])  # ρ = 1: a deterministic relation, infinite MI
+  pairs = np.stack([[[1.0, r], [r, 1.0]] for r in rho]).astype(np.float32)  # (3, 2, 2)
+  got = jax.jit(linalg.block_gaussian_mi, static_argnums=1)(pairs, 1)
+  np.testing.assert_allclose(got[:2], -0.5 * np.log1p(-rho[:2] ** 2), atol=1e-6)  # 0.22314
+  assert np.isposinf(got[2])
+
+
+def test_block_gaussian_mi_of_independent_pairs_adds_up():
+  cov = np.eye(4, dtype=np.float32)  # x = (x1, x2), y = (y1, y2); x_i, y_i correlated
+  cov[0, 2] = cov[2, 0] = 0.6
+  cov[1, 3] = cov[3, 1] = -0.3
+  got = jax.jit(linalg.block_gaussian_mi, static_argnums=1)(cov, 2)
+  np.testing.assert_allclose(got, -0.5 * np.log1p(-np.array([0.36, 0.09])).sum(), atol=1e-6)

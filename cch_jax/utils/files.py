@@ -1,5 +1,5 @@
-"""Report writers: JSON (NumPy-aware), Markdown tables, run metadata. The only disk I/O
-helpers; called from experiments and the launcher, never from the engines."""
+"""Writing results: JSON (NumPy-aware), text, each written whole, and the run metadata
+recorded with them. Called from experiments and the launcher, never from the engines."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import math
 import os
 import platform
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -43,20 +42,6 @@ def write_text(path: str, text: str) -> None:
   with open(path + ".tmp", "w") as f:
     f.write(text)
   os.replace(path + ".tmp", path)
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
-                   digits: int = 3) -> str:
-  """Formats rows as a GitHub Markdown table; floats get `digits` significant decimals."""
-
-  def fmt(x: Any) -> str:
-    if isinstance(x, (float, np.floating)):
-      return "–" if not math.isfinite(x) else f"{x:.{digits}f}"
-    return str(x)
-
-  lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-  lines += ["| " + " | ".join(fmt(x) for x in row) + " |" for row in rows]
-  return "\n".join(lines) + "\n"
 
 
 def run_metadata() -> dict[str, Any]:

@@ -1,44 +1,32 @@
 """A study's PNGs: the terms per teacher, gain against gap, the gap during training and
-the λ × T sweep. Each figure is written whole (temporary file, then rename)."""
+the λ × T sweep, each written whole."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-COLOURS = {"distil": "tab:green", "do not distil": "tab:red", "uncertain": "tab:gray"}
+from cch_jax.experiments.common.formatting import VERDICT_COLORS, save_figure
 
 
 def draw(results: dict[str, Any], workdir: str) -> list[str]:
   """Draws every plot that applies; returns their file names."""
   names = ["terms.png"]
-  save_figure(_terms(results), workdir, "terms.png")
+  save_figure(_terms(results), os.path.join(workdir, "terms.png"))
   if "kd_gain" in results:
     names.append("gain_vs_gap.png")
-    save_figure(_gain_vs_gap(results), workdir, "gain_vs_gap.png")
+    save_figure(_gain_vs_gap(results), os.path.join(workdir, "gain_vs_gap.png"))
     if results["monitor"]["steps"]:
       names.append("monitor.png")
-      save_figure(_monitor(results), workdir, "monitor.png")
+      save_figure(_monitor(results), os.path.join(workdir, "monitor.png"))
     sweep = results["teachers"][0]["sweep"]
     if len({s["lam"] for s in sweep}) > 1 and len({s["temperature"] for s in sweep}) > 1:
       names.append("sweep.png")
-      save_figure(_sweep(results), workdir, "sweep.png")
+      save_figure(_sweep(results), os.path.join(workdir, "sweep.png"))
   return names
-
-
-def save_figure(fig: plt.Figure, workdir: str, name: str) -> None:
-  """Writes fig to workdir/name whole (temporary file, then rename) and closes it."""
-  path = os.path.join(workdir, name)
-  fig.tight_layout()
-  fig.savefig(path + ".tmp.png", dpi=120)
-  plt.close(fig)
-  os.replace(path + ".tmp.png", path)
 
 
 def _err(term: dict[str, Any], key: str = "value") -> tuple[float, list[list[float]]]:
@@ -55,7 +43,7 @@ def _terms(results: dict[str, Any]) -> plt.Figure:
     vals = [t[key]["value"] for t in teachers]
     errs = np.asarray([[t[key]["value"] - t[key]["ci_low"], t[key]["ci_high"] - t[key]["value"]]
                        for t in teachers]).T
-    colours = ([COLOURS[t["verdict"]] for t in teachers] if key == "gap" else None)
+    colours = ([VERDICT_COLORS[t["verdict"]] for t in teachers] if key == "gap" else None)
     ax.bar(x + offset, vals, 0.25, yerr=errs, capsize=3, label=label, color=colours,
            alpha=0.85 if key == "gap" else 0.6)
   ax.axhline(0, color="k", lw=0.8)
@@ -73,7 +61,7 @@ def _gain_vs_gap(results: dict[str, Any]) -> plt.Figure:
     gap, gap_err = _err(t["gap"])
     gain, gain_err = _err(t["kd_gain"], "mean")
     ax.errorbar(gap, gain, xerr=gap_err, yerr=gain_err, fmt="o", capsize=3,
-                color=COLOURS[t["verdict"]])
+                color=VERDICT_COLORS[t["verdict"]])
     ax.annotate(t["teacher_view"], (gap, gain), fontsize=7, xytext=(4, 4),
                 textcoords="offset points")
   ax.axhline(0, color="k", lw=0.8)

@@ -2,13 +2,13 @@ r"""A small end-to-end run of `loop.fit_population` on synthetic Gaussian blobs:
 KD population (3 seeds × (baseline + λ = 0.5, T = 2)) distilling from noisy teacher
 logits. Used by the resume and multi-process tests, and as a smoke test of a machine.
 
-  python -m cch_jax.kd.demo_run --workdir=/tmp/kd_demo --steps=200
+  python -m tests.kd.demo_run --workdir=/tmp/kd_demo --steps=200
 
 Two processes on one host (CPU; each sees its own fake devices):
 
-  XLA_FLAGS=--xla_force_host_platform_device_count=2 python -m cch_jax.kd.demo_run \
+  XLA_FLAGS=--xla_force_host_platform_device_count=2 python -m tests.kd.demo_run \
       --workdir=/tmp/kd_mp --num_processes=2 --process_id=0 --coordinator=localhost:12345 &
-  XLA_FLAGS=--xla_force_host_platform_device_count=2 python -m cch_jax.kd.demo_run \
+  XLA_FLAGS=--xla_force_host_platform_device_count=2 python -m tests.kd.demo_run \
       --workdir=/tmp/kd_mp --num_processes=2 --process_id=1 --coordinator=localhost:12345
 
 Expected output: progress lines 'step 40/200 (6 members): loss ..., accuracy ... | ...
@@ -28,8 +28,7 @@ import jax
 import numpy as np
 from absl import app, flags, logging
 
-from cch_jax.kd import loop, models, population
-from cch_jax.kd.config import TrainConfig
+from cch_jax import kd
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Checkpoints, metrics.jsonl, final params.")
 _STEPS = flags.DEFINE_integer("steps", 200, "Training steps.")
@@ -52,11 +51,11 @@ def blobs(seed: int, n: int, dim: int = 8, n_classes: int = 4, spread: float = 2
   return {"x": x.astype(np.float32), "y": y}
 
 
-def demo_config(steps: int) -> TrainConfig:
+def demo_config(steps: int) -> kd.TrainConfig:
   """The demo's TrainConfig: batch 64, adam 3e-3 warm-up cosine, eval/ckpt every 20."""
-  return TrainConfig(steps=steps, batch_size=64, learning_rate=3e-3,
-                     schedule="warmup_cosine", warmup_steps=10, eval_every=20,
-                     checkpoint_every=20, max_to_keep=2)
+  return kd.TrainConfig(steps=steps, batch_size=64, learning_rate=3e-3,
+                        schedule="warmup_cosine", warmup_steps=10, eval_every=20,
+                        checkpoint_every=20, max_to_keep=2)
 
 
 def demo_task() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -69,13 +68,13 @@ def demo_task() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
 
 
 def run(workdir: str, steps: int, on_segment: Callable[[int, Any], None] | None = None,
-        devices: Sequence[jax.Device] | None = None) -> population.PopulationResult:
+        devices: Sequence[jax.Device] | None = None) -> kd.PopulationResult:
   """Trains the demo population with `loop.fit_population`; process 0 also writes
   workdir/final_params.npz (the members' params flattened by key path)."""
   train, val = demo_task()
-  model = models.make_model("mlp", n_classes=4, widths=(32, 32))
-  members = population.paired_grid(lams=(0.5,), temperatures=(2.0,), seeds=range(3))
-  result = loop.fit_population(model, demo_config(steps), train, members, workdir,
+  model = kd.make_model("mlp", n_classes=4, widths=(32, 32))
+  members = kd.paired_grid(lams=(0.5,), temperatures=(2.0,), seeds=range(3))
+  result = kd.fit_population(model, demo_config(steps), train, members, workdir,
                                jax.random.key(0), val=val, on_segment=on_segment,
                                devices=devices)
   if jax.process_index() == 0:

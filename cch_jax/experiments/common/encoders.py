@@ -1,0 +1,101 @@
+"""Encoders on views: build a model from its block, train it on views as a population,
+score it.
+
+  [teacher] = train_on_views(config.teacher, ds, ["blur:sigma=1"], workdir, seed)
+  teacher.model, teacher.params, teacher.accuracy["test"]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax
+import ml_collections
+import numpy as np
+
+from cch_jax import data, kd
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainedEncoder:
+  """One trained (or freshly initialised) encoder: the model, one member's params and its
+  accuracy per split ({'train', 'validation', 'test'}; empty when not scored)."""
+  model: kd.Classifier
+  params: Any
+  accuracy: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+
+def build_model(block: ml_collections.ConfigDict, n_classes: int) -> kd.Classifier:
+  """The `Classifier` a model block describes (the encoder's own knobs only)."""
+  encoder = kd.ENCODERS[block.encoder]
+  knobs = {f.name for f in dataclasses.fields(encoder)} - {"parent", "name"}
+  return kd.make_model(block.encoder, n_classes,
+                       **{k: v for k, v in block.items() if k in knobs})
+
+
+def member(params: Any, index: int) -> Any:
+  """Member `index` of a population's params (leaves (M, ...) -> (...))."""
+  return jax.tree.map(lambda a: a[index], params)
+
+
+def train_on_views(block: ml_collections.ConfigDict, ds: data.MultiViewData,
+                   views: Sequence[str], workdir: str, seed: int) -> list[TrainedEncoder]:
+  """Trains block.model on each of `views` with block.train, as populations
+  (`kd.fit_population`, resumable in `workdir`): views of one input shape are stacked on
+  the split axis and train together, one member each (in workdir, or workdir/<k>/ for
+  the k-th shape when the views have several). Each member has seed `seed`, so it trains
+  exactly as it would alone. Returns one `TrainedEncoder` per view, scored on every split.
+  """
+  model = build_model(block.model, ds.n_classes)
+  config = kd.TrainConfig.from_mapping(block.train)
+  groups: dict[tuple[int, ...], list[str]] = {}
+  for view in views:
+    groups.setdefault(ds.train.views[view].shape, []).append(view)
+  params = {}
+  for k, group in enumerate(groups.values()):
+    stack = lambda s: {"x": np.stack([s.views[v] for v in group]),
+                       "y": np.stack([s.labels] * len(group))}
+    members = kd.paired_grid((), (), [seed], splits=len(group))
+    where = workdir if len(groups) == 1 else os.path.join(workdir, str(k))
+    result = kd.fit_population(model, config, stack(ds.train), members, where,
+                               key=jax.random.key(seed), val=stack(ds.validation))
+    params.update({v: member(result.params["model"], i) for i, v in enumerate(group)})
+  return [TrainedEncoder(model, params[v], accuracies(model, params[v], ds, v))
+          for v in views]
+
+
+def quick_encoder(block: ml_collections.ConfigDict, ds: data.MultiViewData, view: str,
+                  steps: int, seed: int) -> TrainedEncoder:
+  """block.model trained `steps` steps on `view` in memory (0: freshly initialised), with
+  block.train's schedule shortened to `steps`; not scored."""
+  model = build_model(block.model, ds.n_classes)
+  x, y = ds.train.views[view], ds.train.labels
+  if steps == 0:
+    return TrainedEncoder(model, model.init(jax.random.key(seed), x[:1])["params"])
+  config = dict(block.train.to_dict(), steps=steps, eval_every=steps, checkpoint_every=steps,
+                warmup_steps=min(block.train.warmup_steps, steps // 2))
+  result = kd.train_population(model, kd.TrainConfig.from_mapping(config), {"x": x, "y": y},
+                               kd.paired_grid((), (), [seed]), jax.random.key(seed))
+  return TrainedEncoder(model, member(result.params["model"], 0))
+
+
+def accuracies(model: kd.Classifier, params: Any, ds: data.MultiViewData, view: str
+               ) -> dict[str, float]:
+  """Accuracy of (model, params) on `view` of every split."""
+  out = {}
+  for name, split in ds.splits().items():
+    logits, _ = kd.predict(model, params, split.views[view])
+    out[name] = float(np.mean(np.argmax(np.asarray(logits), -1) == split.labels))
+  return out
+
+
+def check_population(stage: str, block: ml_collections.ConfigDict, n_members: int) -> None:
+  """Fails before any training when the devices cannot hold a stage's population of
+  `n_members` trained with block.train (`kd.population_layout`), naming the stage."""
+  try:
+    kd.population_layout(n_members, block.train.batch_size, block.train.data_shards)
+  except ValueError as e:
+    raise ValueError(f"{stage}: {e}") from None

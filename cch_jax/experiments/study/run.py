@@ -1,0 +1,230 @@
+"""The study's stages (each logged with progress; training checkpointed and resumable):
+  1. teachers: one encoder per teacher view, views of one shape as one population
+     (workdir/teachers/);
+  2. student encoder: one trained on the student view alone (workdir/student/);
+  3. analysis: H_t, H_s on the held-out analysis rows (never trained on) -> the CCH terms
+     with CIs per estimator -> verdict per teacher -> ranking; optionally again with
+     encoders trained only `analysis.a_priori_steps` steps (0 = untrained);
+  4. unless config.train is False: one population of students, a λ = 0 baseline per seed
+     plus KD from every teacher at every (λ, T) (workdir/students/), with the gap
+     re-estimated on the KD students' representations at every segment
+     (workdir/monitor.json).
+Then report.json, report.md and PNG plots (written whole at the end) and one line with the
+verdict.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import ml_collections
+import numpy as np
+from absl import logging
+
+from cch_jax import data, kd, mi, pipeline
+from cch_jax.experiments.common import analysis, encoders, monitor, students, workdir as wd
+from cch_jax.experiments.study import plots, report, results as results_lib
+from cch_jax.utils import files
+
+
+def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
+  """The study of config.data.teacher (one view or several, comma-separated)."""
+  return run_study(config, workdir, data.load_views(config.data))
+
+
+def run_blur(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
+  """The study of the teachers config.blur describes (`blur_teachers`)."""
+  views = ",".join(blur_teachers(config.blur))
+  return run_study(config, workdir, data.load_views(config.data, teacher=views))
+
+
+def blur_teachers(blur: ml_collections.ConfigDict) -> list[str]:
+  """'clean' for σ = 0, 'blur:sigma=γ' for each γ > 0 of blur.sigmas, then 'noise:std=s'
+  for each s of blur.noise_stds."""
+  views = ["clean" if g == 0 else f"blur:sigma={g:g}" for g in blur.sigmas]
+  views += [f"noise:std={s:g}" for s in blur.noise_stds]
+  if not views:
+    raise ValueError("blur.sigmas, blur.noise_stds: expected at least one teacher view")
+  if any(g < 0 for g in blur.sigmas) or any(s <= 0 for s in blur.noise_stds):
+    raise ValueError(f"blur: expected sigmas >= 0 and noise_stds > 0, got "
+                     f"{tuple(blur.sigmas)} and {tuple(blur.noise_stds)}")
+  return views
+
+
+def run_study(config: ml_collections.ConfigDict, workdir: str, ds: data.MultiViewData
+              ) -> dict[str, Any]:
+  """Runs stages 1-4 on `ds` and writes the report."""
+  held = analysis.analysis_rows(ds, config.analysis.split)
+  check_study(config, ds, held)
+  wd.guard_workdir(workdir, {
+      "data": config.data.to_dict(), "teacher_views": list(ds.teacher),
+      "student_view": ds.student, "teacher": config.teacher.to_dict(),
+      "student": config.student.to_dict(), "kd": config.kd.to_dict(), "seed": config.seed})
+  logging.info("data: %s; analysis rows: %d (%s)", ds.summary(), held.n,
+               config.analysis.split)
+  views, key, clock = ds.teacher, jax.random.key(config.seed), wd.Clock()
+  logging.info("stage 1/4: %d teachers on %s", len(views), ", ".join(map(repr, views)))
+  teachers = encoders.train_on_views(config.teacher, ds, views,
+                                     os.path.join(workdir, "teachers"), config.seed)
+  clock("teachers")
+  logging.info("stage 2/4: student encoder on %r", ds.student)
+  [student] = encoders.train_on_views(config.student, ds, [ds.student],
+                                      os.path.join(workdir, "student"), config.seed)
+  clock("student_encoder")
+  logging.info("stage 3/4: CCH analysis on %d held-out rows", held.n)
+  found = analyse(config, held, jax.random.fold_in(key, 1), teachers, student, views,
+                  ds.student)
+  a_priori = [a_priori_verdicts(config, ds, held, key, steps)
+              for steps in config.analysis.a_priori_steps]
+  clock("analysis")
+  out = results_lib.analysis_results(
+      header(config, ds, held), [t.accuracy for t in teachers], student.accuracy, found,
+      a_priori)
+  if config.train:
+    logging.info("stage 4/4: baseline and KD students (%d teachers)", len(views))
+    members = students.student_members(config.kd, len(views))
+    population, records = train_students(config, ds, held, teachers, members, workdir)
+    results_lib.add_training(out, config.kd, members, population.val_accuracy,
+                             population.test_accuracy, monitor.summarise(
+                                 records, list(views), monitor_estimators(config)))
+    clock("students")
+  out["seconds"] = clock.seconds
+  path = os.path.join(workdir, "report.md")
+  wd.write_outputs(workdir, {
+      "report.md": lambda p: files.write_text(p, report.markdown(out, plots.draw(out, workdir))),
+      "report.json": lambda p: files.write_json(p, out)})
+  print(report.one_line(out, path))
+  return out
+
+
+def header(config: ml_collections.ConfigDict, ds: data.MultiViewData, held: data.Split
+           ) -> dict[str, Any]:
+  """What the study ran on: the experiment, views, data sizes, analysis settings."""
+  a = config.analysis
+  return {"experiment": config.experiment, "student_view": ds.student,
+          "teacher_views": list(ds.teacher), "source": ds.source, "n_classes": ds.n_classes,
+          "n": {name: s.n for name, s in ds.splits().items()},
+          "analysis": {"split": a.split, "n": held.n, "label_estimator": a.label_estimator,
+                       "reduce_dim": a.reduce_dim},
+          "config": config.to_dict(), "metadata": files.run_metadata()}
+
+
+def monitor_estimators(config: ml_collections.ConfigDict) -> str:
+  return f"{config.analysis.monitor_estimator} − {config.analysis.label_estimator}"
+
+
+def check_study(config: ml_collections.ConfigDict, ds: data.MultiViewData,
+                held: data.Split) -> None:
+  """Every check that can fail before training, with the option at fault named."""
+  if ds.student in ds.teacher:
+    raise ValueError(f"data.teacher: the student view {ds.student!r} cannot be its own "
+                     f"teacher; name a different view (views here: {list(ds.view_names)})")
+  parts = data.fused_parts(ds.student)
+  inside = [t for t in ds.teacher if len(parts) > 1 and t in parts]
+  if inside:
+    raise ValueError(f"data.teacher: {inside} is part of the fused student view "
+                     f"{ds.student!r}; a teacher must be a modality the student lacks")
+  if ds.n_classes < 2 or len(np.unique(held.labels)) < 2:
+    raise ValueError("data: expected labels with at least two classes")
+  a = config.analysis
+  analysis.check_rows(a, (a.label_estimator,), held.n)
+  estimator = mi.ESTIMATORS[a.monitor_estimator]
+  if a.monitor and (estimator.randomized or estimator.labels):
+    raise ValueError(f"analysis.monitor_estimator: expected a deterministic I(H_t; H_s) "
+                     f"estimator (e.g. 'ksg', 'gaussian'), got {a.monitor_estimator!r}")
+  if any(not isinstance(s, int) or s < 0 for s in a.a_priori_steps):
+    raise ValueError(f"analysis.a_priori_steps: expected integers >= 0, got "
+                     f"{a.a_priori_steps}")
+  shapes = [ds.train.views[v].shape for v in ds.teacher]
+  encoders.check_population("teacher", config.teacher,
+                            min(shapes.count(s) for s in shapes))
+  encoders.check_population("student", config.student, 1)
+  members = students.student_members(config.kd, len(ds.teacher))
+  if config.train:
+    encoders.check_population("student", config.student, len(members))
+
+
+def analyse(config: ml_collections.ConfigDict, held: data.Split, key: jax.Array,
+            teachers: Sequence[encoders.TrainedEncoder], student: encoders.TrainedEncoder,
+            views: Sequence[str], student_view: str) -> list[analysis.PairAnalysis]:
+  """Stage 3 for every teacher. Every teacher uses the same key (the same halves and
+  estimator seeds): common random numbers, so the shared label term is identical and the
+  gaps compare cleanly."""
+  h_s = pipeline.represent(student.model, student.params, held.views[student_view])
+  out = []
+  for g, (teacher, view) in enumerate(zip(teachers, views)):
+    h_t = pipeline.represent(teacher.model, teacher.params, held.views[view])
+    found = analysis.analyse_pair(config.analysis, h_t, h_s, held.labels, key,
+                                  config.analysis.label_estimator)
+    logging.info("analysis %d/%d, teacher %r: %s -> %s", g + 1, len(views), view,
+                 found.verdict.reason, found.verdict.label)
+    out.append(found)
+  return out
+
+
+def a_priori_verdicts(config: ml_collections.ConfigDict, ds: data.MultiViewData,
+                      held: data.Split, key: jax.Array, steps: int) -> dict[str, Any]:
+  """Stage 3 again with encoders trained only `steps` steps (in memory)."""
+  logging.info("a-priori analysis: encoders trained %d steps", steps)
+  quick = lambda block, view: encoders.quick_encoder(block, ds, view, steps, config.seed)
+  teachers = [quick(config.teacher, view) for view in ds.teacher]
+  found = analyse(config, held, jax.random.fold_in(key, 2), teachers,
+                  quick(config.student, ds.student), ds.teacher, ds.student)
+  return results_lib.a_priori_entry(steps, ds.teacher, found)
+
+
+def train_students(config: ml_collections.ConfigDict, ds: data.MultiViewData,
+                   held: data.Split, teachers: Sequence[encoders.TrainedEncoder],
+                   members: kd.Members, workdir: str) -> tuple[kd.PopulationResult, dict[str, Any]]:
+  """Stage 4: the population and the gap monitor's records."""
+  targets = [kd.teacher_targets(t.model, t.params, ds.train.views[v],
+                                features=config.kd.beta > 0)
+             for t, v in zip(teachers, ds.teacher)]
+  train = {"x": ds.train.views[ds.student], "y": ds.train.labels,
+           **{k: np.stack([np.asarray(t[k]) for t in targets]) for k in targets[0]}}
+  split = lambda s: {"x": s.views[ds.student], "y": s.labels}
+  steps = config.student.train.steps
+  path = os.path.join(workdir, "monitor.json")
+  records = monitor.load_records(path, steps) if config.analysis.monitor else {}
+  record = gap_recorder(config, ds, held, teachers, members, records, path)
+  result = students.fit_students(
+      config.student, ds.n_classes, train, members, os.path.join(workdir, "students"),
+      config.seed, split(ds.validation), split(ds.test),
+      on_segment=(lambda step, states: record(step, states.params["model"]))
+      if config.analysis.monitor else None)
+  if config.analysis.monitor and str(steps) not in records:  # killed while monitoring
+    record(steps, result.params["model"])
+  return result, records
+
+
+def gap_recorder(config: ml_collections.ConfigDict, ds: data.MultiViewData,
+                 held: data.Split, teachers: Sequence[encoders.TrainedEncoder],
+                 members: kd.Members, records: dict[str, Any], path: str
+                 ) -> Callable[[int, Any], None]:
+  """record(step, params): the gaps of the watched members (params leaves (M, ...)) at
+  `step`, added to `records` and saved in `path`."""
+  a = config.analysis
+  model = encoders.build_model(config.student.model, ds.n_classes)
+  watched = monitor.watched_members(members, config.kd.reference_lam,
+                                    config.kd.reference_temperature, len(ds.teacher))
+  h_t = [pipeline.represent(t.model, t.params, held.views[v])
+         for t, v in zip(teachers, ds.teacher)]
+
+  def record(step: int, params: Any) -> None:
+    h_s = {m: pipeline.represent(model, encoders.member(params, m), held.views[ds.student])
+           for m in {m for m, _ in watched.values()}}
+    gaps = {name: pipeline.point_gap(h_t[g], h_s[m], held.labels, a.monitor_estimator,
+                                     a.label_estimator, a.reduce_dim,
+                                     analysis.estimator_options(a))
+            for name, (m, g) in watched.items()}
+    logging.info("monitor step %d: gaps %s", step,
+                 ", ".join(f"{k} {v:+.3f}" for k, v in gaps.items()))
+    for message in monitor.add_record(records, step, gaps):
+      logging.warning("%s", message)
+    wd.write_outputs(os.path.dirname(path),
+                     {os.path.basename(path): lambda p: files.write_json(p, records)})
+
+  return record
