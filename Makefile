@@ -17,7 +17,7 @@ demo: $(VENV)/.installed
 	$(PY) launch.py --config=configs/cch_blur.py:small --workdir=$(WORKDIR)
 
 test: $(VENV)/.installed
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -n auto --maxprocesses=4 --dist loadfile
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/theory_sweep.py

@@ -9,6 +9,9 @@ blocked), 'label_knn' (Ross kNN for discrete y), 'label_probe' (H(Y) − held-ou
 cross-entropy), the critic bounds 'mine', 'infonce', 'nwj', 'smile' (one trainer,
 held-out value, CI over seeds/splits) and 'latent' (latent MI: KSG on the held-out latents
 of cross-predictive autoencoders).
+
+Ground-truth tasks with known MI (for calibration and benchmarks): the `mi.tasks` module
+(gaussian_task, class_mixture_task, task_library, ...).
 """
 
 from cch_jax.mi.api import check_options, estimate

@@ -24,7 +24,7 @@ GAPS = {("a", "b"): [(0.2, 0.1, 0.3), (0.1, 0.05, 0.15)],  # distil, distil
 
 def _findings(t, s, k):
   found = analysis(*GAPS[(t, s)][k])
-  names = pipeline.criteria.criteria_of(["ksg"], ["label_knn"])
+  names = pipeline.criteria_of(["ksg"], ["label_knn"])
   values = {name: 0.1 * (i + 1) for i, name in enumerate(names)}
   values.update({"gap:ksg-label_knn": found.terms.gap.value, "ci": [0.0, 1.0],
                  "exact_rule_detail": {}})

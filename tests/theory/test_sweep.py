@@ -27,7 +27,7 @@ def test_vmapped_sweep_equals_a_python_loop_over_cells_and_seeds():
   out = _sweep(grid, key, scales)
   assert grid.n_invalid > 0
   assert np.isnan(out["gap"][~grid.valid]).all() and np.isnan(out["sim_gain"][~grid.valid]).all()
-  for c in np.flatnonzero(grid.valid):
+  for c in np.flatnonzero(grid.valid)[:3]:  # 3 of the 6 valid cells, both teacher scales
     sigma = grid.sigma[c]
     w1 = scales[c] * np.asarray(theory.teacher_weights(sigma, D1, D2))
     i_ts, i_sy = theory.mi_terms(sigma, w1, D1, D2)

@@ -5,5 +5,5 @@
   analysis    held-out rows, estimator settings, the CCH analysis of one pair
   monitor     the gap on the students' representations during training
   workdir     the resume guard, stage clock, view slugs, writing outputs from process 0
-  formatting  numbers with CIs as text, verdict colours, Markdown tables, figures
+  formatting  numbers with CIs as text, verdict colors, Markdown tables, figures
 """

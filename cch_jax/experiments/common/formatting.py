@@ -1,4 +1,4 @@
-"""Numbers as report text, Markdown tables, verdict colours and figures written whole."""
+"""Numbers as report text, Markdown tables, verdict colors and figures written whole."""
 
 from __future__ import annotations
 

@@ -53,6 +53,6 @@ def _pairs_figure(results: dict[str, Any]) -> plt.Figure:
   axes[0].set_ylabel("KD gain (mean ± SE; dots: splits)")
   axes[1].axhline(0, color="k", lw=0.8)
   axes[1].axvline(0, color="k", lw=0.8)
-  axes[1].set_xlabel(f"{key} per split (colour: calibrated verdict)")
+  axes[1].set_xlabel(f"{key} per split (color: calibrated verdict)")
   axes[1].set_ylabel("pair's mean KD gain")
   return fig

@@ -55,7 +55,7 @@ def collect(header: Mapping[str, Any], analysis_block: ml_collections.ConfigDict
   """The results dict (see the module docstring): analyses[k][(t, s)] is split k's
   findings of the pair t -> s, runs[s] the students of view s."""
   names, labels = _names(analysis_block.estimators), _names(analysis_block.label_estimators)
-  known = pipeline.criteria.criteria_of(names, labels)
+  known = pipeline.criteria_of(names, labels)
   ref = (float(kd_block.reference_lam), float(kd_block.reference_temperature))
   pairs = [pair_entry(t, s, [a[(t, s)] for a in analyses], runs[s], ref, known)
            for t in views for s in views if s != t]

@@ -23,7 +23,6 @@ import numpy as np
 from absl import logging
 
 from cch_jax import data, kd, mi, pipeline
-from cch_jax.data import transforms
 from cch_jax.experiments.common import analysis, encoders, students, workdir as wd
 from cch_jax.experiments.criteria import plots, report, results as results_lib
 from cch_jax.utils import files
@@ -75,7 +74,7 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
 
 def view_list(config: ml_collections.ConfigDict) -> tuple[str, ...]:
   """config.views as a tuple of at least two distinct views."""
-  views = transforms.split_view_list(config.views)
+  views = data.split_view_list(config.views)
   if len(views) < 2 or len(set(views)) != len(views):
     raise ValueError(f"views: expected at least two distinct views, got {config.views!r}")
   return views
@@ -106,8 +105,8 @@ def check_benchmark(config: ml_collections.ConfigDict, held: Sequence[data.Split
   """Every check that can fail before training, with the option at fault named."""
   analysis.check_rows(config.analysis, label_estimators(config), held[0].n)
   encoders.check_population("encoder", config.encoder, config.splits)
-  encoders.check_population("student", config.student, len(
-      students.student_members(config.kd, 1, config.splits)["seed"]))
+  encoders.check_population("student", config.student,
+                            len(students.student_members(config.kd, 1, config.splits)))
 
 
 def train_encoders(config: ml_collections.ConfigDict, parts: Sequence[data.MultiViewData],

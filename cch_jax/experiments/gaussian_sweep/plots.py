@@ -16,12 +16,12 @@ def _gain_vs_gap(table, summary):
   valid, lambdas, ratios = table["valid"], table["lambdas"], table["n_over_d2"]
   fig, axes = plt.subplots(1, len(lambdas), figsize=(3.6 * len(lambdas), 3.4), sharey=True,
                            squeeze=False)
-  colours = plt.cm.viridis(np.linspace(0, 0.9, len(ratios)))
+  colors = plt.cm.viridis(np.linspace(0, 0.9, len(ratios)))
   for j, (ax, lam) in enumerate(zip(axes[0], lambdas)):
     for i, ratio in enumerate(ratios):
       gap = table["gap"][i, valid]
       rel = table["gain"][i, valid, j] / table["r0"][i, valid]
-      ax.scatter(gap, rel, s=3, alpha=0.5, color=colours[i], label=f"n/d2={ratio:g}",
+      ax.scatter(gap, rel, s=3, alpha=0.5, color=colors[i], label=f"n/d2={ratio:g}",
                  rasterized=True)
     ax.set_yscale("symlog", linthresh=0.01)
     ax.axhline(0, color="k", lw=0.7)

@@ -43,8 +43,8 @@ def _terms(results: dict[str, Any]) -> plt.Figure:
     vals = [t[key]["value"] for t in teachers]
     errs = np.asarray([[t[key]["value"] - t[key]["ci_low"], t[key]["ci_high"] - t[key]["value"]]
                        for t in teachers]).T
-    colours = ([VERDICT_COLORS[t["verdict"]] for t in teachers] if key == "gap" else None)
-    ax.bar(x + offset, vals, 0.25, yerr=errs, capsize=3, label=label, color=colours,
+    colors = ([VERDICT_COLORS[t["verdict"]] for t in teachers] if key == "gap" else None)
+    ax.bar(x + offset, vals, 0.25, yerr=errs, capsize=3, label=label, color=colors,
            alpha=0.85 if key == "gap" else 0.6)
   ax.axhline(0, color="k", lw=0.8)
   ax.set_xticks(x, [t["teacher_view"] for t in teachers], rotation=20, fontsize=8)
@@ -78,9 +78,9 @@ def _monitor(results: dict[str, Any]) -> plt.Figure:
   mon = results["monitor"]
   fig, ax = plt.subplots(figsize=(8, 4))
   for g, view in enumerate(results["teacher_views"]):
-    colour = f"C{g % 10}"
-    ax.plot(mon["steps"], mon["kd"][view], "o-", color=colour, label=f"KD from {view}")
-    ax.plot(mon["steps"], mon["baseline"][view], "--", color=colour, alpha=0.6)
+    color = f"C{g % 10}"
+    ax.plot(mon["steps"], mon["kd"][view], "o-", color=color, label=f"KD from {view}")
+    ax.plot(mon["steps"], mon["baseline"][view], "--", color=color, alpha=0.6)
   ax.axhline(0, color="k", lw=0.8)
   ax.set_xlabel("student training step")
   ax.set_ylabel(f"gap ({mon['estimators']}), nats")
