@@ -61,3 +61,21 @@ def test_guard_refuses_a_workdir_of_other_settings(tmp_path):
     workdir.guard_workdir(str(tmp_path), {"seed": 1, "data": {"name": "digits"}})
   assert json.loads((tmp_path / "run.json").read_text())["seed"] == 0
   assert workdir.slug("blur:sigma=1.5&noise:std=0.5") == "blur_sigma_1.5-and-noise_std_0.5"
+
+
+def test_experiment_packages_never_import_each_other():
+  """Each experiment package imports common/ and the engines only; common/ imports no
+  experiment (a scan of every import statement)."""
+  import ast
+  import pathlib
+  root = pathlib.Path(registry.__file__).parent
+  packages = {p.name for p in root.iterdir() if (p / "__init__.py").exists()}
+  for package in packages:
+    for path in (root / package).glob("*.py"):
+      for node in ast.walk(ast.parse(path.read_text())):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        for name in names:
+          parts = name.split(".")
+          if parts[:2] == ["cch_jax", "experiments"] and len(parts) > 2:
+            assert parts[2] in (package, "common"), f"{path.name} imports {name}"
