@@ -39,7 +39,7 @@ def analysis_rows(ds: data.MultiViewData, which: str) -> data.Split:
                     np.concatenate([p.indices for p in parts]))
 
 
-def names(setting: str, text: str) -> tuple[str, ...]:
+def known_names(setting: str, text: str) -> tuple[str, ...]:
   """A comma-separated list of estimator names, each known ('latent,ksg' -> ('latent',
   'ksg')); `setting` names the config key in errors."""
   found = tuple(n.strip() for n in text.split(",") if n.strip())
@@ -52,7 +52,7 @@ def names(setting: str, text: str) -> tuple[str, ...]:
 
 def estimator_names(block: ml_collections.ConfigDict) -> tuple[str, ...]:
   """block.estimators as names: the I(H_t; H_s) estimators, the first one primary."""
-  return names("analysis.estimators", block.estimators)
+  return known_names("analysis.estimators", block.estimators)
 
 
 def estimator_options(block: ml_collections.ConfigDict) -> dict[str, dict[str, Any]]:
@@ -63,16 +63,16 @@ def estimator_options(block: ml_collections.ConfigDict) -> dict[str, dict[str, A
 def check_rows(block: ml_collections.ConfigDict, label_estimators: tuple[str, ...],
                n_rows: int) -> None:
   """The estimators' settings are valid and `n_rows` held-out rows are enough for them."""
-  names_ = estimator_names(block)
+  estimators = estimator_names(block)
   options = estimator_options(block)
   for label in label_estimators:
-    pipeline.check_settings(names_, label, block.reduce_dim, options)
-  need = max(pipeline.required_samples(names_, label, options, block.n_resamples)
+    pipeline.check_settings(estimators, label, block.reduce_dim, options)
+  need = max(pipeline.required_samples(estimators, label, options, block.n_resamples)
              for label in label_estimators)
   if n_rows < need:
     raise ValueError(
         f"analysis.split: the {block.split!r} rows number {n_rows}, but the estimators "
-        f"{list(names_)} and {list(label_estimators)} need at least {need}; use more "
+        f"{list(estimators)} and {list(label_estimators)} need at least {need}; use more "
         "examples, a larger held-out share (data.split) or smaller estimator batches "
         "(analysis.options.latent.batch)")
 

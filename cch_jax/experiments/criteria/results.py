@@ -21,7 +21,7 @@ import numpy as np
 
 from cch_jax import kd, pipeline
 from cch_jax.utils import stats
-from cch_jax.experiments.common.analysis import PairAnalysis
+from cch_jax.experiments.common.analysis import PairAnalysis, estimator_names, known_names
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,10 +43,6 @@ class StudentRuns:
   teachers: list[str]
 
 
-def _names(text: str) -> list[str]:
-  return [n.strip() for n in text.split(",") if n.strip()]
-
-
 def collect(header: Mapping[str, Any], analysis_block: ml_collections.ConfigDict,
             kd_block: ml_collections.ConfigDict, views: Sequence[str],
             analyses: Sequence[Mapping[tuple[str, str], PairFindings]],
@@ -54,7 +50,8 @@ def collect(header: Mapping[str, Any], analysis_block: ml_collections.ConfigDict
             ) -> dict[str, Any]:
   """The results dict (see the module docstring): analyses[k][(t, s)] is split k's
   findings of the pair t -> s, runs[s] the students of view s."""
-  names, labels = _names(analysis_block.estimators), _names(analysis_block.label_estimators)
+  names = estimator_names(analysis_block)
+  labels = known_names("analysis.label_estimators", analysis_block.label_estimators)
   known = pipeline.criteria_of(names, labels)
   ref = (float(kd_block.reference_lam), float(kd_block.reference_temperature))
   pairs = [pair_entry(t, s, [a[(t, s)] for a in analyses], runs[s], ref, known)

@@ -82,7 +82,7 @@ def view_list(config: ml_collections.ConfigDict) -> tuple[str, ...]:
 
 def label_estimators(config: ml_collections.ConfigDict) -> tuple[str, ...]:
   """analysis.label_estimators as names; the first gives the verdict's gap."""
-  return analysis.names("analysis.label_estimators", config.analysis.label_estimators)
+  return analysis.known_names("analysis.label_estimators", config.analysis.label_estimators)
 
 
 def load_splits(config: ml_collections.ConfigDict, views: tuple[str, ...]
