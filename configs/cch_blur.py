@@ -7,7 +7,7 @@ estimators, the verdict, the baseline vs KD students over `kd.seeds` seeds and t
 with its CI; then gain against gap (gain_vs_gap.png) and the rate at which the verdict's
 sign matched the measured gain's.
 
-The main job (README), about 95 s on a 2-core CPU:
+The main job (README), about 165 s on a 2-core CPU:
 
   python launch.py --config=configs/cch_blur.py:small --workdir=workdir/cch_blur
 
