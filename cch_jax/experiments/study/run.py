@@ -75,8 +75,9 @@ def run_study(config: ml_collections.ConfigDict, workdir: str, ds: data.MultiVie
                                       os.path.join(workdir, "student"), config.seed)
   clock("student_encoder")
   logging.info("stage 3/4: CCH analysis on %d held-out rows", held.n)
-  found = analyse(config, held, jax.random.fold_in(key, 1), teachers, student, views,
-                  ds.student)
+  h_t = represent(teachers, held, views)
+  [h_s] = represent([student], held, [ds.student])
+  found = analyse(config, held, jax.random.fold_in(key, 1), h_t, h_s, views)
   a_priori = [a_priori_verdicts(config, ds, held, key, steps)
               for steps in config.analysis.a_priori_steps]
   clock("analysis")
@@ -86,7 +87,8 @@ def run_study(config: ml_collections.ConfigDict, workdir: str, ds: data.MultiVie
   if config.train:
     logging.info("stage 4/4: baseline and KD students (%d teachers)", len(views))
     members = students.student_members(config.kd, len(views))
-    population, records = train_students(config, ds, held, teachers, members, workdir)
+    population, records = train_students(config, ds, held, teachers, h_t, members,
+                                         workdir)
     results_lib.add_training(out, config.kd, members, population.val_accuracy,
                              population.test_accuracy, monitor.summarise(
                                  records, list(views), monitor_estimators(config)))
@@ -147,17 +149,21 @@ def check_study(config: ml_collections.ConfigDict, ds: data.MultiViewData,
     encoders.check_population("student", config.student, len(members))
 
 
+def represent(trained: Sequence[encoders.TrainedEncoder], held: data.Split,
+              views: Sequence[str]) -> list[np.ndarray]:
+  """H (n, d_h) of each encoder on its view of the held-out rows."""
+  return [pipeline.represent(e.model, e.params, held.views[v]) for e, v in zip(trained, views)]
+
+
 def analyse(config: ml_collections.ConfigDict, held: data.Split, key: jax.Array,
-            teachers: Sequence[encoders.TrainedEncoder], student: encoders.TrainedEncoder,
-            views: Sequence[str], student_view: str) -> list[analysis.PairAnalysis]:
-  """Stage 3 for every teacher. Every teacher uses the same key (the same halves and
-  estimator seeds): common random numbers, so the shared label term is identical and the
-  gaps compare cleanly."""
-  h_s = pipeline.represent(student.model, student.params, held.views[student_view])
+            h_t: Sequence[np.ndarray], h_s: np.ndarray, views: Sequence[str]
+            ) -> list[analysis.PairAnalysis]:
+  """Stage 3 for every teacher view (H_t of each, the student's H_s). Every teacher uses
+  the same key (the same halves and estimator seeds): common random numbers, so the
+  shared label term is identical and the gaps compare cleanly."""
   out = []
-  for g, (teacher, view) in enumerate(zip(teachers, views)):
-    h_t = pipeline.represent(teacher.model, teacher.params, held.views[view])
-    found = analysis.analyse_pair(config.analysis, h_t, h_s, held.labels, key,
+  for g, (h, view) in enumerate(zip(h_t, views)):
+    found = analysis.analyse_pair(config.analysis, h, h_s, held.labels, key,
                                   config.analysis.label_estimator)
     logging.info("analysis %d/%d, teacher %r: %s -> %s", g + 1, len(views), view,
                  found.verdict.reason, found.verdict.label)
@@ -170,16 +176,18 @@ def a_priori_verdicts(config: ml_collections.ConfigDict, ds: data.MultiViewData,
   """Stage 3 again with encoders trained only `steps` steps (in memory)."""
   logging.info("a-priori analysis: encoders trained %d steps", steps)
   quick = lambda block, view: encoders.quick_encoder(block, ds, view, steps, config.seed)
-  teachers = [quick(config.teacher, view) for view in ds.teacher]
-  found = analyse(config, held, jax.random.fold_in(key, 2), teachers,
-                  quick(config.student, ds.student), ds.teacher, ds.student)
+  h_t = represent([quick(config.teacher, view) for view in ds.teacher], held, ds.teacher)
+  [h_s] = represent([quick(config.student, ds.student)], held, [ds.student])
+  found = analyse(config, held, jax.random.fold_in(key, 2), h_t, h_s, ds.teacher)
   return results_lib.a_priori_entry(steps, ds.teacher, found)
 
 
 def train_students(config: ml_collections.ConfigDict, ds: data.MultiViewData,
                    held: data.Split, teachers: Sequence[encoders.TrainedEncoder],
-                   members: kd.Members, workdir: str) -> tuple[kd.PopulationResult, dict[str, Any]]:
-  """Stage 4: the population and the gap monitor's records."""
+                   h_t: Sequence[np.ndarray], members: kd.Members, workdir: str
+                   ) -> tuple[kd.PopulationResult, dict[str, Any]]:
+  """Stage 4: the population and the gap monitor's records (teachers' H_t on the
+  held-out rows, as in stage 3)."""
   targets = [kd.teacher_targets(t.model, t.params, ds.train.views[v],
                                 features=config.kd.beta > 0)
              for t, v in zip(teachers, ds.teacher)]
@@ -189,7 +197,7 @@ def train_students(config: ml_collections.ConfigDict, ds: data.MultiViewData,
   steps = config.student.train.steps
   path = os.path.join(workdir, "monitor.json")
   records = monitor.load_records(path, steps) if config.analysis.monitor else {}
-  record = gap_recorder(config, ds, held, teachers, members, records, path)
+  record = gap_recorder(config, ds, held, h_t, members, records, path)
   result = students.fit_students(
       config.student, ds.n_classes, train, members, os.path.join(workdir, "students"),
       config.seed, split(ds.validation), split(ds.test),
@@ -201,7 +209,7 @@ def train_students(config: ml_collections.ConfigDict, ds: data.MultiViewData,
 
 
 def gap_recorder(config: ml_collections.ConfigDict, ds: data.MultiViewData,
-                 held: data.Split, teachers: Sequence[encoders.TrainedEncoder],
+                 held: data.Split, h_t: Sequence[np.ndarray],
                  members: kd.Members, records: dict[str, Any], path: str
                  ) -> Callable[[int, Any], None]:
   """record(step, params): the gaps of the watched members (params leaves (M, ...)) at
@@ -210,8 +218,6 @@ def gap_recorder(config: ml_collections.ConfigDict, ds: data.MultiViewData,
   model = encoders.build_model(config.student.model, ds.n_classes)
   watched = monitor.watched_members(members, config.kd.reference_lam,
                                     config.kd.reference_temperature, len(ds.teacher))
-  h_t = [pipeline.represent(t.model, t.params, held.views[v])
-         for t, v in zip(teachers, ds.teacher)]
 
   def record(step: int, params: Any) -> None:
     h_s = {m: pipeline.represent(model, encoders.member(params, m), held.views[ds.student])
