@@ -19,7 +19,7 @@ from cch_jax import mi  # noqa: E402
 from cch_jax.mi import tasks  # noqa: E402
 from cch_jax.utils import stats  # noqa: E402
 
-CONTINUOUS = ("gaussian", "ksg", "smile", "infonce")
+CONTINUOUS = ("gaussian", "copula", "ksg", "smile", "infonce")
 LABELS = ("label_knn", "label_probe")
 SEEDS = 3
 

@@ -2,12 +2,13 @@ r"""The controlled-degradation study (the paper's Table 1) on the embedded digit
 
 Student view fixed: the MNIST-M-style domain-shifted digits. Teacher view: the clean
 digits blurred with σ = γ over `blur.sigmas` (γ = 0 is the clean image) and, as a variant,
-noised with std over `blur.noise_stds`. Per teacher: the CCH terms with 95% CIs from two
-estimators, the verdict, the baseline vs KD students over `kd.seeds` seeds and the gain
-with its CI; then gain against gap (gain_vs_gap.png) and the rate at which the verdict's
-sign matched the measured gain's.
+noised with std over `blur.noise_stds`. Per teacher, over 5 stratified splits: the CCH
+terms with 95% CIs from two estimators, the bias-corrected verdict pooled over the splits,
+the baseline vs KD students over 5 splits × `kd.seeds` seeds, the gain with its CI and
+the pilot verdict; then gain against gap (gain_vs_gap.png), the teachers ranked by paired
+differences, and each prediction's outcome.
 
-The main job (README), about 165 s on a 2-core CPU:
+The main job (README), about 3 minutes on a 2-core CPU:
 
   python launch.py --config=configs/cch_blur.py:small --workdir=workdir/cch_blur
 
@@ -18,8 +19,10 @@ The full grid (5 seeds, 10 teachers): `--config=configs/cch_blur.py`. Any grid:
 Expected output: progress lines per stage (teachers, student encoder, one analysis line
 per γ with its verdict, the student population with ETA, the gap monitor), then
 
-  cch_blur: teacher '<top-ranked view>' -> student 'mnistm': predicted <VERDICT> (gap ...);
-  measured KD gain ...; gap sign matched the gain's for k/n teachers; report: .../report.md
+  cch_blur: teacher '<top-ranked view>' -> student 'mnistm': CCH predicted <VERDICT> (gap
+  ... nats over 5 splits; bias-corrected ...; P(other sign) ...); pilot <VERDICT> (...);
+  measured KD gain ...: CCH prediction held, pilot ...; recommended λ=..., T=...; report:
+  .../report.md
 
 and in the workdir report.json, report.md (the Table-1-style table, agreement), terms.png,
 gain_vs_gap.png, monitor.png.

@@ -1,14 +1,17 @@
 r"""The generic CCH entry point: one teacher view, one student view.
 
-Analysis (the CCH terms I(H_t; H_s), I(H_s; Y) and their gap with 95% CIs from two
-estimators, and a verdict: distil / do not distil / uncertain), then unless
-`--config.train=False` baseline vs KD students over 3 seeds, and whether the prediction
-held. Default: the embedded digits, teacher on the clean images, student on the
-MNIST-M-style domain-shifted view.
+On each of 5 stratified splits: encoders, the CCH terms I(H_t; H_s), I(H_s; Y) and their
+gap with 95% CIs from two estimators, corrected by their bias on ground-truth tasks
+shaped like the representations; the verdict (distil / do not distil / uncertain) pooled
+over the splits; then unless `--config.train=False` baseline vs KD students over 5 splits
+× 3 seeds, the pilot verdict (the paired validation gain after 20% of the students'
+steps), and whether each prediction held, was contradicted or is inconclusive. Default:
+the embedded digits, teacher on the clean images, student on the MNIST-M-style
+domain-shifted view.
 
   python launch.py --config=configs/cch_pair.py --workdir=workdir/cch_pair
 
-Analysis only (about 30 s on a 2-core CPU):
+Analysis only:
 
   python launch.py --config=configs/cch_pair.py --workdir=/tmp/pair --config.train=False
 
@@ -20,9 +23,10 @@ only briefly: `--config.analysis.a_priori_steps=0,100`.
 
 Expected output: stage progress lines, then one line such as
 
-  cch_pair: teacher 'clean' -> student 'mnistm': predicted <VERDICT> (gap +0.xxx
-  [±0.xxx, +0.xxx] nats); measured KD gain +0.0xx [...] (prediction held / failed /
-  nothing to check); report: .../report.md
+  cch_pair: teacher 'clean' -> student 'mnistm': CCH predicted <VERDICT> (gap +0.xxx
+  [...] nats over 5 splits; bias-corrected ...; P(other sign) ...); pilot <VERDICT>
+  (validation gain ...); measured KD gain +0.0xx [...]: CCH prediction held /
+  contradicted / inconclusive, pilot ...; recommended λ=..., T=...; report: .../report.md
 
 and in the workdir: report.json, report.md, terms.png, gain_vs_gap.png, monitor.png,
 monitor.json, teachers/, student/, students/ (checkpoints, metrics.jsonl). Kill it at any

@@ -11,14 +11,17 @@ Any multi-view .npz (arrays named by view plus 'y'):
 `--config.data.name=npz --config.data.path=my.npz --config.views=audio,video,text`.
 Tiny mode (tests): `--config=configs/criteria_benchmark.py:tiny`.
 
-Expected output: progress per stage (encoders per view, the analysis line of every pair
-and split with its calibrated verdict, student populations with ETA), then
+Expected output: progress per stage (encoders, the analysis of every split, each pair's
+pooled calibrated verdict, student populations and the pilot variants' short runs with
+ETA), then
 
-  criteria_benchmark: 12 pairs × 5 splits × 5 seeds; best-ranked criterion ...;
-  decisive CCH verdicts held k/n (..%); report: .../report.md
+  criteria_benchmark: 12 pairs × 5 splits × 5 seeds; best-ranked criterion ... (Spearman
+  ... [CI]); CCH verdict: held h, contradicted c, inconclusive i of d decisive (12 pairs);
+  pilot (20% of the students' steps): held ...; report: .../report.md
 
-and in the workdir report.json, report.md (criteria ranked, the verdict's track record,
-every pair's gains), criteria.png and pairs.png.
+and in the workdir report.json (track_record per verdict, per pair), report.md (the
+verdicts' track records, criteria ranked with bootstrap CIs and Holm-corrected p-values,
+every pair's gains and outcomes), criteria.png and pairs.png.
 """
 
 from cch_jax.experiments.criteria.config import benchmark_config, tiny

@@ -47,7 +47,7 @@ Loop (`loop`): fit_population(model, config, train, members, workdir, key, val, 
 
 from cch_jax.kd.batching import batch_indices, predict
 from cch_jax.kd.config import TrainConfig
-from cch_jax.kd.loop import fit_population
+from cch_jax.kd.loop import VAL_CURVE, fit_population
 from cch_jax.kd.members import Members, check_members, make_members, paired_grid
 from cch_jax.kd.losses import cross_entropy, distillation_kl, feature_mse, kd_loss
 from cch_jax.kd.mesh import DATA, MEMBERS, Layout, population_layout
@@ -64,7 +64,7 @@ __all__ = [
     "KDState", "Layout", "MLPEncoder", "Members", "Population", "PopulationResult",
     "TrainConfig", "advance_population", "batch_indices", "check_members", "create_state",
     "cross_entropy", "distillation_kl", "evaluate_population", "feature_mse",
-    "fit_population", "init_population", "kd_loss", "make_members", "make_model",
+    "VAL_CURVE", "fit_population", "init_population", "kd_loss", "make_members", "make_model",
     "make_optimizer", "paired_grid", "population_layout", "predict", "prepare", "read_metrics",
     "teacher_targets", "train_population", "train_step",
 ]

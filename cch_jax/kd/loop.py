@@ -32,6 +32,9 @@ from cch_jax.kd.config import TrainConfig
 from cch_jax.kd.members import Members
 
 OnSegment = Callable[[int, step_lib.KDState], None]
+VAL_CURVE = "val_accuracy"
+"""The curve of each member's validation accuracy (M, steps): the value at the end of each
+segment, NaN between (pilots read a member's accuracy part-way through training)."""
 
 
 def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, Any],
@@ -64,6 +67,8 @@ def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, An
                        f"{config.steps}")
     checkpoints.check_members_file(workdir, members.to_dict(), resuming=start > 0)
     curves = _empty_curves(population, states, m)
+    if population.val is not None:
+      curves[VAL_CURVE] = np.zeros((m, 0), np.float32)
     if start:
       host, curves = checkpoints.restore(manager, start, mesh_lib.to_host(states, m), curves)
       states = pop.place_states(population, host)
@@ -97,11 +102,13 @@ def _train_segments(population: pop.Population, states: step_lib.KDState,
     done = min(begin + config.eval_every, config.steps)
     states, segment = pop.advance_population(population, states, done - begin)
     segment = mesh_lib.to_host(segment, m)
-    curves = {k: np.concatenate([curves[k], segment[k]], axis=1) for k in curves}
     line = {"step": done, **{f"train_{k}": float(np.mean(v)) for k, v in segment.items()}}
     if population.val is not None:
       val_accuracy, val_ce, _, _ = pop.evaluate_population(population, states, test=False)
       line.update(val_accuracy=float(np.mean(val_accuracy)), val_ce=float(np.mean(val_ce)))
+      segment[VAL_CURVE] = np.full((m, done - begin), np.nan, np.float32)
+      segment[VAL_CURVE][:, -1] = val_accuracy
+    curves = {k: np.concatenate([curves[k], segment[k]], axis=1) for k in curves}
     metrics.append_metrics(workdir, line)
     progress.log(done, line)
     if done % config.checkpoint_every == 0 or done == config.steps:

@@ -60,7 +60,8 @@ class PopulationResult(NamedTuple):
 
   Attributes:
     params: final params pytree ({'model': ...[, 'proj': ...]}), leaves (M, ...).
-    curves: training metrics per step {'loss', 'ce', 'kl', 'feature', 'accuracy'},
+    curves: training metrics per step {'loss', 'ce', 'kl', 'feature', 'accuracy'} (and from
+      `loop.fit_population` with validation data, 'val_accuracy', NaN between evaluations),
       each (M, steps).
     val_accuracy, val_ce: (M,) at the end of training (NaN without validation data).
     test_logits: (M, n_test, K) or None. test_accuracy: (M,) or None.

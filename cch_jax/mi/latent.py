@@ -11,7 +11,10 @@ the data-processing inequality gives I(Z_x; Z_y) ≤ I(X; Y): the latents can lo
 never add it. Each seed draws its own split: the training half is split again into fit and
 validation parts, the parameters with the lowest validation loss are kept (checked every
 `eval_every` steps inside one `lax.scan`), and KSG runs on the latents of the held-out half.
-Seeds are `vmap`ped and their spread gives the CI (repeated splits). As in the reference
+Seeds are `vmap`ped and their spread gives the CI (repeated splits: each seed's value is
+measured on a random half of the rows, so the spread of the seeds is a standard error of
+the whole estimate, see `mi.api`); `seed_splits` gives each seed's rows, so that another
+term can be measured on the same held-out rows (the CCH gap's joint CI). As in the reference
 implementation, the cross decoders C_x, C_y train with dropout (0.5) on every layer's input:
 on the dense 5+5 Gaussian it took the mean error from −0.025 to −0.008 nats (10 samples,
 benchmarks/mi_dense.py).
@@ -60,6 +63,30 @@ class CrossAutoencoder(nn.Module):
     return alpha * own + lam * cross
 
 
+def _seed_rows(key: Array, n: int) -> tuple[Array, Array, Array]:
+  """One seed's key -> (its row permutation (n,): the first n // 2 train, the rest are
+  held out; its init key; its batch key)."""
+  split_key, init_key, step_key = jax.random.split(key, 3)
+  return jax.random.permutation(split_key, n), init_key, step_key
+
+
+def _seed_keys(key: Array, seeds: int) -> Array:
+  """(seeds,) keys: seed s gets fold_in(key, s)."""
+  return jax.vmap(lambda s: jax.random.fold_in(key, s))(jnp.arange(seeds))
+
+
+@functools.partial(jax.jit, static_argnames=("n", "seeds"))
+def seed_splits(key: Array, n: int, seeds: int) -> tuple[Array, Array]:
+  """The rows of each seed of `latent_mi(x, y, key, seeds=seeds)` on n rows.
+
+  Returns:
+    (row permutations (seeds, n): seed s trains its autoencoders on [s, :n // 2];
+    held-out rows (seeds, n − n // 2): the rows its KSG value is measured on).
+  """
+  perms = jax.vmap(lambda k: _seed_rows(k, n)[0])(_seed_keys(key, seeds))
+  return perms, perms[:, n // 2:]
+
+
 def _fit_one(key: Array, x: Array, y: Array, latent: int, width: int, k: int, norm: str,
              steps: int, batch: int, eval_every: int, lr: float, alpha: float, lam: float,
              dropout: float) -> tuple[Array, Array]:
@@ -68,8 +95,7 @@ def _fit_one(key: Array, x: Array, y: Array, latent: int, width: int, k: int, no
   Returns (held-out latent MI (), validation scores −L (steps // eval_every,)).
   """
   n = x.shape[0]
-  split_key, init_key, step_key = jax.random.split(key, 3)
-  perm = jax.random.permutation(split_key, n)
+  perm, init_key, step_key = _seed_rows(key, n)
   train_idx, test_idx = perm[: n // 2], perm[n // 2:]
   n_val = max(n // 10, 2)
   fit_idx, val_idx = train_idx[n_val:], train_idx[:n_val]  # 80% fit, 20% validation of half
@@ -125,7 +151,7 @@ def latent_mi(x: Array, y: Array, key: Array, seeds: int = 4, latent: int = 8,
   """
   if steps < eval_every:
     raise ValueError(f"steps: expected at least eval_every = {eval_every}, got {steps}")
-  keys = jax.vmap(lambda s: jax.random.fold_in(key, s))(jnp.arange(seeds))
+  keys = _seed_keys(key, seeds)
   fit = functools.partial(_fit_one, x=x, y=y, latent=latent, width=width, k=k, norm=norm,
                           steps=steps,
                           batch=batch, eval_every=eval_every, lr=lr, alpha=alpha, lam=lam,

@@ -10,7 +10,8 @@ The reported value is that critic's bound on the other, held-out half: never the
 over checkpoints. Heavy tails: each coordinate first goes through an invertible map that
 is linear in the bulk and logarithmic in the tails (MI unchanged), and the held-out critic
 is clipped to its range on fit pairs; without both, MINE and NWJ gave −40 nats and −inf on
-a Student-t task. Seeds are `vmap`ped, and their spread gives the CI (repeated splits).
+a Student-t task. Seeds are `vmap`ped, and their spread gives the CI (repeated splits);
+`seed_splits` gives each seed's training and held-out rows.
 """
 
 from __future__ import annotations
@@ -86,6 +87,26 @@ def _tame(v: Array, rows: Array) -> Array:
   return TAME_SCALE * jnp.arcsinh(z / TAME_SCALE)
 
 
+def _seed_rows(key: Array, n: int) -> tuple[Array, Array, Array]:
+  """One seed's key -> (its row permutation (n,): the first n // 2 train, the rest are
+  held out; its init key; its batch key)."""
+  split_key, init_key, step_key = jax.random.split(key, 3)
+  return jax.random.permutation(split_key, n), init_key, step_key
+
+
+@functools.partial(jax.jit, static_argnames=("n", "seeds"))
+def seed_splits(key: Array, n: int, seeds: int) -> tuple[Array, Array]:
+  """The rows of each seed of `neural_mi(x, y, key, seeds=seeds)` on n rows.
+
+  Returns:
+    (row permutations (seeds, n): seed s trains its critic on [s, :n // 2];
+    held-out rows (seeds, min(n − n // 2, EVAL_MAX)): the rows its bound is scored on).
+  """
+  keys = jax.vmap(lambda s: jax.random.fold_in(key, s))(jnp.arange(seeds))
+  perms = jax.vmap(lambda k: _seed_rows(k, n)[0])(keys)
+  return perms, perms[:, n // 2:][:, :EVAL_MAX]
+
+
 def _train_one(key: Array, x: Array, y: Array, bound: str, steps: int, batch: int,
                width: int, lr: float, ema: float, clip: float, eval_every: int
                ) -> tuple[Array, Array]:
@@ -94,8 +115,7 @@ def _train_one(key: Array, x: Array, y: Array, bound: str, steps: int, batch: in
   Returns (held-out bound (), validation bounds (steps // eval_every,)).
   """
   n = x.shape[0]
-  split_key, init_key, step_key = jax.random.split(key, 3)
-  perm = jax.random.permutation(split_key, n)
+  perm, init_key, step_key = _seed_rows(key, n)
   train_idx, test_idx = perm[: n // 2], perm[n // 2:]
   n_val = min(n // 10, EVAL_MAX)
   fit_idx, val_idx = train_idx[n_val:], train_idx[:n_val]  # 80% fit, 20% validation of half

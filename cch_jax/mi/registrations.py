@@ -6,7 +6,7 @@ import functools
 
 import jax.numpy as jnp
 
-from cch_jax.mi import gaussian, ksg, label, latent, neural, probe
+from cch_jax.mi import copula, gaussian, ksg, label, latent, neural, probe
 from cch_jax.mi.base import ESTIMATORS, Estimator
 
 
@@ -19,6 +19,8 @@ def _label_knn(x, labels, n_classes: int, k: int = 3, norm: str = "euclidean",
 
 ESTIMATORS.register("gaussian")(Estimator(
     gaussian.gaussian_mi, min_samples=lambda **_: 3))
+ESTIMATORS.register("copula")(Estimator(
+    copula.copula_mi, min_samples=lambda **_: 3))
 ESTIMATORS.register("ksg")(Estimator(
     ksg.ksg_mi, min_samples=lambda k=3, **_: k + 1))
 ESTIMATORS.register("label_knn")(Estimator(

@@ -1,64 +1,74 @@
-"""Estimator bias on tasks with known MI, at the dimensions and sample size of an analysis.
+"""Estimator bias on ground-truth tasks shaped like an analysis, and the gap's bias.
 
-A gap of +0.05 nats means nothing if the estimator is 0.1 nats off at that dimension and
-sample size. `calibrate` runs an estimator on ground-truth tasks shaped like the analysis
-(same input dimensions, same n) at a few true MI levels; `Calibration.bias_at` reads the
-bias off at an observed estimate; `gap_biases` combines the two terms' biases into the
-gap's, which `verdict` uses to keep a gap that its bias could explain away uncertain.
+A gap of +0.05 nats means nothing if the estimator is 0.1 nats off at that dimension,
+sample size and dependence structure. `calibrate` runs an estimator on tasks shaped like
+the representations (`shaping`: the observed covariances and canonical-correlation
+spectrum of the PCA scores for I(H_t; H_s); z_s's class means and within-class covariance
+for I(H_s; Y)), at the analysis's n, at true MI levels taken from a fixed ladder: levels
+are added until the mean estimate at the top level exceeds the largest estimate asked
+about and the bottom one lies below the smallest (or the ladder ends). `Calibration.read`
+interpolates the bias (estimate − truth) at an observed estimate between the two levels
+whose mean estimates bracket it; outside the calibrated range it says the bias is
+unknown, never clamps. `gap_biases` calibrates one task family per pair (the splits'
+shapes pooled) and gives every split the bias of its gap, which `verdict` subtracts.
 
-Limits, stated plainly: the tasks are Gaussian, so they flatter the Gaussian estimator
-(exact there) and say nothing of its error on non-Gaussian representations; the bias is
-read off at the observed estimate by inverting the estimate-vs-truth curve, which is
-ill-conditioned where an estimator's estimates barely move with the truth; and it is a
-mean over few draws (its standard error is carried into the verdict).
+  biases = gap_biases([terms_split0, terms_split1], n_classes=10)    # list per split
+  biases[0]["ksg"]  # {'bias', 'bias_se', 'dof', 'bias_known', 'bias_teacher_student', ...}
 
-  cal = calibrate("ksg", 8, 8, n=700, options={"k": 3})
-  cal.bias_at(0.9)          # estimate − truth near an estimate of 0.9 nats
-
-Tasks: I(H_t; H_s) on Gaussians whose MI is spread evenly over min(d_t, d_s, 8) canonical
-pairs (the rest independent noise: representations carry class information in a few
-directions); I(H_s; Y) on balanced Gaussian class mixtures with K classes in d_s
-dimensions (`mi.tasks.class_mixture_task`, truth by Monte Carlo), at fractions of log K.
-Results are cached per (estimator, dimensions, n, options) for the life of the process.
+Limits, stated plainly: the tasks are Gaussian (Gaussian within each class for the label
+term), so they flatter the Gaussian and copula estimators (exact there) and say nothing of
+an estimator's error on non-Gaussian representations; the bias is read off by inverting
+the estimate-vs-truth curve, which is ill-conditioned where the estimates barely move with
+the truth, and linear between levels (its curvature between levels is not in bias_se);
+bias_se is the spread of `draws` draws per level (Student t, draws − 1 dof) plus the label
+truth's Monte Carlo error. Results are cached per (estimator, task family, n, options,
+draws, level) for the life of the process, so pairs sharing a family share the work.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
 import numpy as np
 
 from cch_jax import mi
-from cch_jax.mi import tasks
+from cch_jax.pipeline import shaping
 from cch_jax.utils import stats
 
-LEVELS = (0.25, 0.75, 1.5, 3.0)
-"""True I(H_t; H_s) levels (nats) of the continuous tasks."""
-LABEL_FRACTIONS = (0.2, 0.45, 0.7, 0.9)
-"""True I(H_s; Y) levels of the label tasks, as fractions of log K."""
-PAIRS = 8
-"""The canonical pairs that carry the MI of a continuous task (at most)."""
+LADDER = (0.0, 0.125, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+"""True I(H_t; H_s) levels (nats) the continuous tasks may take; 8 nats is the cap."""
+LABEL_LADDER = (0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.95, 0.98)
+"""True I(H_s; Y) levels as fractions of the classes' entropy H(Y) (its ceiling)."""
+DRAWS = 10
+"""Draws (fresh n-row samples; fixed keys) per level."""
+LABEL_TRUTH_SE = 0.005
+"""Standard error (nats) of a label task's Monte Carlo truth (`shaping.TRUTH_SAMPLES`)."""
+SEED = 20251013
+
+_RUNGS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
 
 
 @dataclasses.dataclass(frozen=True)
 class Calibration:
-  """An estimator's mean estimate at known truths (levels ascending).
+  """An estimator's mean estimate at known truths (levels ascending in truth).
 
   Attributes:
-    method, dim_x, dim_y (K for label methods), n, seeds: the setting.
-    truth: (L,) true MI in nats. estimate: (L,) mean estimate over seeds.
-    estimate_se: (L,) standard error of each mean (0 with one seed).
+    method, term ('teacher_student' or 'label'), n, dims (the inputs' widths; the label
+      term's (d_s, K)), draws: the setting.
+    truth: (L,) true MI in nats. estimate: (L,) mean estimate over the draws.
+    estimate_se: (L,) the bias's standard error at each level (draws' spread, plus the
+      truth's Monte Carlo error for label tasks).
   """
   method: str
-  dim_x: int
-  dim_y: int
+  term: str
   n: int
-  seeds: int
+  dims: tuple[int, int]
+  draws: int
   truth: tuple[float, ...]
   estimate: tuple[float, ...]
   estimate_se: tuple[float, ...]
@@ -68,118 +78,162 @@ class Calibration:
     """(L,) estimate − truth."""
     return tuple(e - t for e, t in zip(self.estimate, self.truth))
 
-  def bias_at(self, value: float) -> float:
-    """The bias interpolated at an observed estimate (the nearest level's outside the
-    calibrated range)."""
-    return self._at(value, self.bias)
+  @property
+  def range(self) -> tuple[float, float]:
+    """(lowest, highest) mean estimate: the estimates whose bias can be read off."""
+    return min(self.estimate), max(self.estimate)
 
-  def bias_se_at(self, value: float) -> float:
-    """The standard error of `bias_at(value)` (from the seeds' spread)."""
-    return self._at(value, self.estimate_se)
-
-  def _at(self, value: float, table: tuple[float, ...]) -> float:
-    order = np.argsort(self.estimate)
-    return float(np.interp(value, np.asarray(self.estimate)[order], np.asarray(table)[order]))
+  def read(self, value: float) -> dict[str, Any]:
+    """The bias at an observed estimate: {'bias', 'bias_se', 'dof', 'known'}; bias and
+    bias_se NaN with known False outside `range` (no clamping). Linear between the two
+    adjacent levels (by truth) whose mean estimates bracket `value` (the lowest such)."""
+    e, b, se = (np.asarray(v) for v in (self.estimate, self.bias, self.estimate_se))
+    for k in range(len(e)):
+      j = min(k + 1, len(e) - 1)
+      if min(e[k], e[j]) <= value <= max(e[k], e[j]):
+        w = (value - e[k]) / (e[j] - e[k]) if e[j] != e[k] else 0.0
+        return {"bias": float((1 - w) * b[k] + w * b[j]),
+                "bias_se": float((1 - w) * se[k] + w * se[j]),
+                "dof": self.draws - 1, "known": True}
+    return {"bias": math.nan, "bias_se": math.nan, "dof": self.draws - 1, "known": False}
 
   def to_dict(self) -> dict[str, Any]:
-    return {**dataclasses.asdict(self), "bias": list(self.bias)}
+    return {**dataclasses.asdict(self), "bias": list(self.bias), "range": list(self.range)}
 
 
-def calibrate(method: str, dim_x: int, dim_y: int, n: int,
-              options: Mapping[str, Any] | None = None, seeds: int = 2) -> Calibration:
-  """The estimator's bias at (dim_x, dim_y, n) on ground-truth tasks (cached).
+def calibrate(method: str, shape: Mapping[str, Any], observed: Sequence[float],
+              options: Mapping[str, Any] | None = None, draws: int = DRAWS) -> Calibration:
+  """The estimator's bias on tasks of `shape`, at levels bracketing the `observed` values.
 
   Args:
-    method: an `mi.ESTIMATORS` name; for label methods dim_y is the number of classes K.
-    dim_x, dim_y: the input dimensions the estimator sees in the analysis.
-    n: the analysis rows.
+    method: an `mi.ESTIMATORS` name (a label method calibrates I(H_s; Y)).
+    shape: `CCHTerms.shape` (or `shaping.pooled` of several).
+    observed: (m,) the estimates the bias will be read at (nats).
     options: the estimator's options, as used in the analysis.
-    seeds: samples per level (each a fresh draw of n rows; fixed keys, so repeatable).
+    draws: samples per level (>= 2).
 
   Returns:
-    `Calibration`.
+    `Calibration` over the chosen levels; its range covers `observed` unless the ladder
+    ended first (then `read` says unknown there).
   """
-  frozen = tuple(sorted((options or {}).items()))
-  return _calibrate(method, int(dim_x), int(dim_y), int(n), frozen, int(seeds))
+  if draws < 2:
+    raise ValueError(f"draws: expected at least 2 (a standard error needs two), got {draws}")
+  label = mi.ESTIMATORS[method].labels
+  ladder = ([f * _entropy(shape) for f in LABEL_LADDER] if label else list(LADDER))
+  frozen = json.dumps(sorted((options or {}).items()))
+  lo, hi = float(np.min(observed)), float(np.max(observed))
+  run = lambda i: _rung(method, shape, frozen, draws, ladder[i], i)
+  top = next((i for i, level in enumerate(ladder) if level >= hi), len(ladder) - 1)
+  chosen = {top}
+  while run(max(chosen))[1] <= hi and max(chosen) + 1 < len(ladder):
+    chosen.add(max(chosen) + 1)
+  bottom = top
+  while run(bottom)[1] >= lo and bottom > 0:
+    bottom -= 1
+    chosen.add(bottom)
+  rows = [r for r in map(run, sorted(chosen)) if np.isfinite(r[1:]).all()]  # drop overflow
+  dims = (shape["dim_s"], shape["n_classes"]) if label else (shape["dim_t"], shape["dim_s"])
+  return Calibration(method, "label" if label else "teacher_student", int(shape["n"]),
+                     dims, draws, *(tuple(float(r[c]) for r in rows) for c in range(3)))
 
 
-@functools.lru_cache(maxsize=64)
-def _calibrate(method: str, dim_x: int, dim_y: int, n: int, options: tuple, seeds: int
-               ) -> Calibration:
-  labels = mi.ESTIMATORS[method].labels
-  if labels:
-    levels = [f * math.log(dim_y) for f in LABEL_FRACTIONS]
-    task_at = lambda level: _label_task(dim_x, dim_y, level)
-  else:
-    levels = list(LEVELS)
-    task_at = lambda level: _gaussian_task(dim_x, dim_y, level)
-  truth, mean, se = [], [], []
-  for i, level in enumerate(levels):
-    task = task_at(level)
+def _entropy(shape: Mapping[str, Any]) -> float:
+  p = np.asarray(shape["class_shares"])
+  return float(-np.sum(p * np.log(p)))
+
+
+def _rung(method: str, shape: Mapping[str, Any], options: str, draws: int, level: float,
+          index: int) -> tuple[float, float, float]:
+  """(truth, mean estimate, se of the bias) of `draws` draws at one level (cached)."""
+  memo = (method, shaping.key(shape), options, draws, index, level)
+  if memo not in _RUNGS:
+    label = mi.ESTIMATORS[method].labels
+    task = (shaping.label_task if label else shaping.teacher_student_task)(shape, level)
+    base = jax.random.fold_in(jax.random.key(SEED), index)
     values = []
-    for s in range(seeds):
-      key = jax.random.fold_in(jax.random.key(20251013), 100 * i + s)
-      x, y = task.sample(jax.random.fold_in(key, 0), n)
+    for d in range(draws):
+      k = jax.random.fold_in(base, d)
+      x, y = task.sample(jax.random.fold_in(k, 0), int(shape["n"]))
       values.append(mi.estimate(np.asarray(x), np.asarray(y), method,
-                                key=jax.random.fold_in(key, 1), n_resamples=0,
-                                **dict(options)).value)
-    truth.append(float(task.mi))
-    mean.append(float(np.mean(values)))
-    se.append(stats.standard_error(values) if seeds > 1 else 0.0)
-  return Calibration(method, dim_x, dim_y, n, seeds, tuple(truth), tuple(mean), tuple(se))
+                                key=jax.random.fold_in(k, 1), n_resamples=0,
+                                **dict(json.loads(options))).value)
+    se = stats.quadrature(stats.standard_error(values), LABEL_TRUTH_SE if label else 0.0)
+    _RUNGS[memo] = (float(task.mi), float(np.mean(values)), se)
+  return _RUNGS[memo]
 
 
-def _gaussian_task(dim_x: int, dim_y: int, level: float) -> tasks.Task:
-  """MI `level` spread evenly over min(dim_x, dim_y, PAIRS) correlated pairs."""
-  pairs = min(dim_x, dim_y, PAIRS)
-  rho = math.sqrt(1.0 - math.exp(-2.0 * level / pairs))
-  cov = tasks.sparse_covariance(dim_x, dim_y, rho, pairs)
-  return tasks.gaussian_task(cov, dim_x, f"calibration-{dim_x}x{dim_y}-{level:.2f}")
-
-
-def _label_task(dim_x: int, n_classes: int, level: float) -> tasks.Task:
-  """A class mixture whose I(X; Y) is `level` (separation found by bisection)."""
-  make = lambda sep: tasks.class_mixture_task(dim_x, n_classes, sep, "calibration",
-                                              truth_samples=20_000)
-  low, high = 0.0, 4.0
-  while make(high).mi < level and high < 64:
-    high *= 2
-  for _ in range(20):
-    mid = 0.5 * (low + high)
-    low, high = (mid, high) if make(mid).mi < level else (low, mid)
-  return make(high)
-
-
-def gap_biases(terms: Any, dims: Mapping[str, tuple[int, int]], n_classes: int,
-               options: Mapping[str, Mapping[str, Any]] | None = None, seeds: int = 2
-               ) -> dict[str, dict[str, Any]]:
-  """Per I(H_t; H_s) estimator, the bias of its gap on ground-truth tasks: the bias of
-  I(H_t; H_s) at its estimate minus the bias of the label term at its estimate.
+def gap_calibrations(terms_per_split: Sequence[Any],
+                     options: Mapping[str, Mapping[str, Any]] | None = None,
+                     draws: int = DRAWS,
+                     families: Mapping[str, Mapping[str, Any]] | None = None
+                     ) -> dict[str, Calibration]:
+  """One `Calibration` per estimator of a pair (its I(H_t; H_s) estimators and its label
+  estimator), on the splits' pooled shape, covering every split's estimates.
 
   Args:
-    terms: `CCHTerms` (its per-estimator values).
-    dims: {estimator: (dim_x, dim_y)} as the estimator saw the data (the label
-      estimator's (d_s, ·)); `CCHTerms.dims`.
-    n_classes: K.
+    terms_per_split: (S,) `CCHTerms` of one pair, one per split (made by `cch_terms`).
     options: per-estimator options as used for the terms.
-    seeds: draws per calibration level.
+    draws: samples per level.
+    families: optional {estimator: shape} replacing the pair's family for that estimator
+      (e.g. `shaping.pooled` over every pair's shapes, to calibrate a costly trained
+      estimator once for all pairs of one width).
+  """
+  if not terms_per_split or any(not t.shape for t in terms_per_split):
+    raise ValueError("terms_per_split: expected CCHTerms made by cch_terms (with .shape)")
+  options, families = options or {}, families or {}
+  family = shaping.pooled([t.shape for t in terms_per_split])
+  label_name = next(iter(terms_per_split[0].i_student_label.per_estimator))
+  observed = {label_name: [t.i_student_label.value for t in terms_per_split]}
+  observed |= {name: [_ts(t, name)["value"] for t in terms_per_split]
+               for name in terms_per_split[0].gap.per_estimator}
+  return {name: calibrate(name, families.get(name, family), values, options.get(name),
+                          draws) for name, values in observed.items()}
+
+
+def _ts(terms: Any, name: str) -> dict[str, Any]:
+  return terms.i_teacher_student.per_estimator[name]
+
+
+def gap_biases(terms_per_split: Sequence[Any], n_classes: int,
+               options: Mapping[str, Mapping[str, Any]] | None = None, draws: int = DRAWS,
+               families: Mapping[str, Mapping[str, Any]] | None = None
+               ) -> list[dict[str, dict[str, Any]]]:
+  """Per split, per I(H_t; H_s) estimator, the bias of its gap: the bias of I(H_t; H_s)
+  at its estimate minus the label estimator's at its estimate (`gap_calibrations`).
+
+  Args:
+    terms_per_split: (S,) `CCHTerms` of one pair. n_classes: K (checked against the
+      classes the shapes saw). options, draws, families: as `gap_calibrations`.
 
   Returns:
-    {estimator: {'bias', 'bias_se', 'bias_teacher_student', 'bias_label', 'dims', 'n'}}
-    in nats ('bias_se': the two calibrations' standard errors in quadrature).
+    (S,) list of {estimator: {'bias', 'bias_se', 'dof' (Welch–Satterthwaite of the two
+    terms'), 'bias_known', 'bias_teacher_student', 'bias_label', 'bias_se_teacher_student',
+    'bias_se_label', 'range': {'teacher_student': [lo, hi], 'label': [lo, hi]}, 'dims',
+    'n', 'draws'}} in nats; bias and bias_se NaN where bias_known is False.
   """
-  options = options or {}
-  label_name = next(iter(terms.i_student_label.per_estimator))
-  label_cal = calibrate(label_name, dims[label_name][0], n_classes, terms.n,
-                        options.get(label_name), seeds)
-  value = terms.i_student_label.value
-  bias_label, se_label = label_cal.bias_at(value), label_cal.bias_se_at(value)
-  out = {}
-  for name, est in terms.i_teacher_student.per_estimator.items():
-    cal = calibrate(name, *dims[name], terms.n, options.get(name), seeds)
-    bias_ts = cal.bias_at(est["value"])
-    out[name] = {"bias": bias_ts - bias_label,
-                 "bias_se": stats.quadrature(cal.bias_se_at(est["value"]), se_label),
-                 "bias_teacher_student": bias_ts, "bias_label": bias_label,
-                 "dims": list(dims[name]), "n": terms.n}
+  if any(t.shape.get("n_classes", 0) > n_classes for t in terms_per_split):
+    raise ValueError(f"n_classes: {n_classes} is fewer than the classes in the shapes")
+  cals = gap_calibrations(terms_per_split, options, draws, families)
+  label_name = next(iter(terms_per_split[0].i_student_label.per_estimator))
+  label_cal = cals.pop(label_name)
+  out = []
+  for terms in terms_per_split:
+    lab = label_cal.read(terms.i_student_label.value)
+    out.append({name: _combine(cal, cal.read(_ts(terms, name)["value"]), label_cal, lab)
+                for name, cal in cals.items()})
   return out
+
+
+def _combine(cal: Calibration, ts: Mapping[str, Any], label_cal: Calibration,
+             lab: Mapping[str, Any]) -> dict[str, Any]:
+  """The gap's bias from its two terms' readings."""
+  known = bool(ts["known"] and lab["known"])
+  se = stats.quadrature(ts["bias_se"], lab["bias_se"]) if known else math.nan
+  dof = (stats.welch_dof(ts["bias_se"], ts["dof"], lab["bias_se"], lab["dof"]) if known
+         else float(cal.draws - 1))
+  return {"bias": ts["bias"] - lab["bias"] if known else math.nan, "bias_se": se,
+          "dof": dof, "bias_known": known, "bias_teacher_student": ts["bias"],
+          "bias_label": lab["bias"], "bias_se_teacher_student": ts["bias_se"],
+          "bias_se_label": lab["bias_se"],
+          "range": {"teacher_student": list(cal.range), "label": list(label_cal.range)},
+          "dims": list(cal.dims), "n": cal.n, "draws": cal.draws}

@@ -4,10 +4,12 @@ For one teacher → student pair (held-out rows): the CCH gap for every (I(H_t; 
 I(H_s; Y)) estimator pair, a scale-free gap, simple baselines (teacher accuracy, teacher −
 student accuracy, prediction agreement, linear CKA) and the theory engine's exact rule on
 a Gaussian fitted to the representations. Across pairs, `rank_criteria` scores each
-criterion against the measured gains (sign agreement, Spearman).
+criterion against the measured gains (sign agreement, Spearman with a pair-and-split
+bootstrap CI, p-values raw and Holm-adjusted).
 
   values = pair_criteria(terms, probe, z_t, z_s, labels, t_logits, s_logits, n_train)
-  table = rank_criteria(rows, gains)     # one row per criterion, best first
+  table = rank_criteria({c: (P, S) values}, (P, S) gains, gain_summaries, known)
+                                         # one row per criterion, best first
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.stats
 
 from cch_jax import mi, theory
 from cch_jax.pipeline.terms import CCHTerms
@@ -158,35 +161,129 @@ def _ties_kept(values: np.ndarray, digits: int = 9) -> np.ndarray:
   return np.asarray([float(f"{v:.{digits}g}") for v in values], np.float64)
 
 
-def rank_criteria(values: Mapping[str, Sequence[float]], gains: Sequence[Mapping[str, Any]],
-                  criteria: Mapping[str, Criterion]) -> list[dict[str, Any]]:
-  """How well each criterion predicted the measured gains over P pairs.
+def _ties_kept_array(values: np.ndarray, digits: int = 9) -> np.ndarray:
+  """`_ties_kept` of an array of any shape, vectorised (for bootstrap replicates): each
+  finite nonzero value rounded to `digits` significant digits; 0, NaN, ±inf (and values
+  whose scale overflows) unchanged."""
+  v = np.asarray(values, np.float64)
+  nonzero = np.isfinite(v) & (v != 0)
+  with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    exponent = np.floor(np.log10(np.abs(np.where(nonzero, v, 1.0))))
+    scale = 10.0 ** (digits - 1 - exponent)
+    rounded = np.round(v * scale) / scale
+  return np.where(nonzero & np.isfinite(rounded), rounded, v)
+
+
+def _bootstrap_spearman(values: np.ndarray, gains: np.ndarray, n_boot: int, seed: int
+                        ) -> np.ndarray:
+  """Spearman of each criterion against the gains on pair-and-split bootstrap replicates.
+
+  Each replicate draws P pairs with replacement and, within each drawn pair, S of its
+  splits with replacement; a pair's criterion value and gain are the means over the
+  drawn splits (the same splits for both: they are paired by split). The draws are
+  shared by all criteria and do not depend on C.
 
   Args:
-    values: {criterion: (P,) values} (e.g. means over splits).
-    gains: (P,) gain `summary` dicts (mean, ci_low, ci_high) at the reference setting.
+    values: (C, P, S) criteria per pair and split. gains: (P, S) mean gain per split.
+    n_boot: replicates B. seed: the numpy generator's seed.
+
+  Returns:
+    (C, B) Spearman's rho, NaN where undefined (either side's ranks constant, or NaN;
+    every replicate when P < 3).
+  """
+  n_pairs, n_splits = gains.shape
+  if n_pairs < 3:
+    return np.full((values.shape[0], n_boot), np.nan)
+  rng = np.random.default_rng(seed)
+  pair = rng.integers(0, n_pairs, (n_boot, n_pairs))[..., None]              # (B, P, 1)
+  # Sorted draws: one multiset of splits is always summed in one order, so a symmetric
+  # criterion's two pairs stay tied when they draw the same splits.
+  split = np.sort(rng.integers(0, n_splits, (n_boot, n_pairs, n_splits)), -1)  # (B, P, S)
+  g = _ties_kept_array(gains[pair, split].mean(-1))                          # (B, P)
+  v = _ties_kept_array(values[:, pair, split].mean(-1))                      # (C, B, P)
+  rank_g = scipy.stats.rankdata(g, axis=-1)
+  rank_v = scipy.stats.rankdata(v, axis=-1)
+  rank_g -= rank_g.mean(-1, keepdims=True)
+  rank_v -= rank_v.mean(-1, keepdims=True)
+  with np.errstate(invalid="ignore", divide="ignore"):
+    rho = (rank_v * rank_g).sum(-1) / np.sqrt(
+        (rank_v ** 2).sum(-1) * (rank_g ** 2).sum(-1))
+  return np.where(np.isfinite(rho), np.clip(rho, -1.0, 1.0), np.nan)
+
+
+def _as_per_split(name: str, x: Any, shape: tuple[int, ...] | None) -> np.ndarray:
+  """`x` as a float64 (P, S) array (S ≥ 1), checked against `shape` when given."""
+  a = np.asarray(x, np.float64)
+  if a.ndim != 2 or a.shape[1] < 1 or (shape is not None and a.shape != shape):
+    raise ValueError(f"{name}: expected a (P, S) array{f' of shape {shape}' if shape else ''}"
+                     f", got shape {a.shape}")
+  return a
+
+
+def rank_criteria(values_per_split: Mapping[str, Any], gains_per_split: Any,
+                  gains: Sequence[Mapping[str, Any]], criteria: Mapping[str, Criterion],
+                  n_boot: int = 2000, seed: int = 0) -> list[dict[str, Any]]:
+  """How well each criterion predicted the measured gains over P pairs and S splits.
+
+  The headline is per pair: Spearman between a criterion's mean over splits and the
+  pair's mean gain over splits (P points; values equal to 9 significant digits tie).
+  Its 95% interval is a percentile bootstrap over pairs and, within each pair, splits
+  (`_bootstrap_spearman`); replicates where Spearman is undefined are dropped. Resampling
+  the splits as well adds their noise to the per-pair means a second time, so replicate
+  Spearmans are attenuated: the interval is conservative (wider, shifted towards 0). The
+  two-sided p-values are also Holm-adjusted over every criterion of this ranking that has
+  one: the pairs share teachers and students, so neither p accounts for that dependence.
+
+  Args:
+    values_per_split: {criterion: (P, S) values per pair and split}.
+    gains_per_split: (P, S) mean paired gain of each pair on each split.
+    gains: (P,) gain `summary` dicts (ci_low, ci_high) at the reference setting, for which
+      pairs' gains are significant (CI excludes 0).
     criteria: the `Criterion` of each name.
+    n_boot: bootstrap replicates drawn. seed: their generator's seed.
 
   Returns:
     Rows sorted by Spearman (descending; None last): criterion, signed, text, spearman,
-    spearman_p, sign_agreement and n (signed criteria: sign(value) = sign(mean gain) over
-    all pairs), significant_sign_agreement and n_significant (pairs whose gain CI
-    excludes 0).
+    spearman_ci_low, spearman_ci_high, n_boot (replicates used), spearman_p,
+    spearman_p_holm, sign_agreement and n (signed criteria: sign(mean value) = sign(mean
+    gain) over all P pairs), significant_sign_agreement, n_significant, n_pairs, n_splits.
+    The CI is None (n_boot 0) when the Spearman is None or no replicate defines one.
   """
-  means = _ties_kept(np.asarray([g["mean"] for g in gains]))
-  significant = np.asarray([stats.ci_side(g["ci_low"], g["ci_high"]) != 0 for g in gains])
+  g = _as_per_split("gains_per_split", gains_per_split, None)
+  if len(gains) != g.shape[0]:
+    raise ValueError(f"gains: expected {g.shape[0]} summaries, got {len(gains)}")
+  names = list(values_per_split)
+  v = np.stack([_as_per_split(f"values_per_split[{n!r}]", values_per_split[n], g.shape)
+                for n in names]) if names else np.zeros((0, *g.shape))
+  means = _ties_kept(g.mean(1))
+  significant = np.asarray([stats.ci_side(x["ci_low"], x["ci_high"]) != 0 for x in gains],
+                           bool)
+  boot = _bootstrap_spearman(v, g, n_boot, seed)
   rows = []
-  for name, v in values.items():
-    v = _ties_kept(np.asarray(v, np.float64))
-    c = criteria[name]
-    rho, p = stats.spearman(v, means)
-    row = {"criterion": name, "signed": c.signed, "text": c.text, "spearman": rho,
-           "spearman_p": p, "sign_agreement": None, "n": len(v),
-           "significant_sign_agreement": None, "n_significant": int(significant.sum())}
-    if c.signed:
-      match = np.sign(v) == np.sign(means)
-      row["sign_agreement"] = float(match.mean())
-      if significant.any():
-        row["significant_sign_agreement"] = float(match[significant].mean())
-    rows.append(row)
+  for name, per_split, rhos in zip(names, v, boot):
+    rows.append(_row(name, criteria[name], _ties_kept(per_split.mean(1)), means, significant,
+                     rhos[np.isfinite(rhos)], per_split.shape[1]))
+  for row, p in zip(rows, stats.holm([r["spearman_p"] for r in rows])):
+    row["spearman_p_holm"] = p
   return sorted(rows, key=lambda r: np.inf if r["spearman"] is None else -r["spearman"])
+
+
+def _row(name: str, c: Criterion, v: np.ndarray, means: np.ndarray, significant: np.ndarray,
+         rhos: np.ndarray, n_splits: int) -> dict[str, Any]:
+  """One criterion's `rank_criteria` row (without the Holm p) from its (P,) per-pair
+  values, the (P,) mean gains, the (P,) significance mask and the defined replicates."""
+  rho, p = stats.spearman(v, means)
+  defined = rho is not None and len(rhos) > 0
+  low, high = np.percentile(rhos, [2.5, 97.5]) if defined else (None, None)
+  row = {"criterion": name, "signed": c.signed, "text": c.text, "spearman": rho,
+         "spearman_ci_low": None if low is None else float(low),
+         "spearman_ci_high": None if high is None else float(high),
+         "n_boot": len(rhos) if defined else 0, "spearman_p": p, "spearman_p_holm": None,
+         "sign_agreement": None, "n": len(v), "significant_sign_agreement": None,
+         "n_significant": int(significant.sum()), "n_pairs": len(v), "n_splits": n_splits}
+  if c.signed:
+    match = np.sign(v) == np.sign(means)
+    row["sign_agreement"] = float(match.mean())
+    if significant.any():
+      row["significant_sign_agreement"] = float(match[significant].mean())
+  return row

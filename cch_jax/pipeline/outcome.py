@@ -2,8 +2,10 @@
 
   rows = paired_gains(members, test_accuracy)        # one row per (teacher, λ, T, β)
   best = recommend(paired_gains(members, val_accuracy))  # per teacher: λ, T by validation
-  prediction_held("distil", +0.02)                    # True
-  agreement(gaps, gains, labels)                      # sign match, Spearman, top-ranked
+  prediction_outcome("distil", row["gain"])           # 'held' | 'contradicted' |
+                                                      # 'inconclusive' (None: 'uncertain')
+  rank_with_ties({name: units_of(row), ...})          # paired differences, rank intervals
+  agreement(gaps, rows, labels)                       # sign match, outcomes, Spearman
 
 A gain is paired: KD student minus the baseline of the same seed (same initialisation and
 batch order), so seed-to-seed variation of the baseline cancels.
@@ -19,6 +21,10 @@ import numpy as np
 from cch_jax import kd
 from cch_jax.pipeline import verdict as verdict_lib
 from cch_jax.utils import stats
+
+HELD, CONTRADICTED, INCONCLUSIVE = "held", "contradicted", "inconclusive"
+OUTCOMES = (HELD, CONTRADICTED, INCONCLUSIVE)
+"""A prediction's outcome, judged by the measured gain's 95% CI (`prediction_outcome`)."""
 
 
 def summary(values: Sequence[float]) -> dict[str, Any]:
@@ -113,44 +119,97 @@ def recommend(val_rows: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]
   return out
 
 
-def prediction_held(label: str, gain: float) -> bool | None:
-  """Whether the verdict's sign matches the measured mean gain's (None: 'uncertain' or a
-  gain of exactly 0, where there is nothing to check)."""
+def prediction_outcome(label: str, gain: Mapping[str, Any]) -> str | None:
+  """How a prediction fared against a measured gain `summary` ({'ci_low', 'ci_high'}):
+  HELD when the gain's 95% CI lies on the predicted side of 0, CONTRADICTED when it lies
+  on the other side, INCONCLUSIVE when it covers 0 (or is NaN); None for an 'uncertain'
+  prediction (nothing to check)."""
   predicted = verdict_lib.sign(label)
-  if predicted == 0 or gain == 0:
+  if predicted == 0:
     return None
-  return bool(np.sign(gain) == predicted)
+  side = stats.ci_side(gain["ci_low"], gain["ci_high"])
+  return HELD if side == predicted else CONTRADICTED if side == -predicted else INCONCLUSIVE
 
 
-def agreement(gaps: Sequence[float], gains: Sequence[Mapping[str, Any]],
+def outcome_counts(outcomes: Sequence[str | None]) -> dict[str, int]:
+  """{'verdicts', 'decisive', 'held', 'contradicted', 'inconclusive'} of a list of
+  `prediction_outcome`s (None: an 'uncertain' verdict, counted in 'verdicts' only)."""
+  decided = [o for o in outcomes if o is not None]
+  return {"verdicts": len(outcomes), "decisive": len(decided),
+          **{word: decided.count(word) for word in OUTCOMES}}
+
+
+def gain_verdict(gain: Mapping[str, Any]) -> str:
+  """The verdict a measured gain `summary` gives by its CI: DISTIL above 0, DO_NOT_DISTIL
+  below, UNCERTAIN covering 0 (a pilot's verdict)."""
+  return verdict_lib.LABELS[stats.ci_side(gain["ci_low"], gain["ci_high"])]
+
+
+def rank_with_ties(units: Mapping[str, Sequence[float]]) -> list[dict[str, Any]]:
+  """Candidates ranked by paired differences, with ties and rank intervals.
+
+  Args:
+    units: {name: (U,) values on shared units} (e.g. a teacher's per-split mean gains:
+      unit u is the same split, seeds and baseline for every name, so differences pair).
+
+  Returns:
+    One row per name, by decreasing mean: name, mean, rank (1 = best mean), rank_low and
+    rank_high (1 + the names whose paired difference CI lies above this one's; the count
+    of names minus those lying below), tied_with (names whose difference CI covers 0) and
+    differences {other: `summary` of name − other over the units (95% Student-t CI)}.
+  """
+  names = sorted(units, key=lambda n: -float(np.mean(units[n])))
+  diff = {(a, b): summary(np.subtract(units[a], units[b])) for a in names for b in names
+          if a != b}
+  rows = []
+  for r, a in enumerate(names):
+    sides = {b: stats.ci_side(diff[(a, b)]["ci_low"], diff[(a, b)]["ci_high"])
+             for b in names if b != a}
+    rows.append({"name": a, "mean": float(np.mean(units[a])), "rank": r + 1,
+                 "rank_low": 1 + sum(s == -1 for s in sides.values()),
+                 "rank_high": len(names) - sum(s == 1 for s in sides.values()),
+                 "tied_with": [b for b, s in sides.items() if s == 0],
+                 "differences": {b: diff[(a, b)] for b in sides}})
+  return rows
+
+
+def units_of(row: Mapping[str, Any]) -> list[float]:
+  """The values a `paired_gains` row's gain summary is over: per-split mean gains (S > 1)
+  or per-seed gains (one split)."""
+  return list(row["per_split"] if row["splits"] > 1 else row["gain"]["per_seed"])
+
+
+def agreement(gaps: Sequence[float], rows: Sequence[Mapping[str, Any]],
               labels: Sequence[str]) -> dict[str, Any]:
   """How the CCH's predictions compare with measured gains over several teachers.
 
   Args:
-    gaps: (G,) primary gaps. gains: (G,) gain `summary` dicts at the reference setting.
+    gaps: (G,) primary gaps. rows: (G,) `paired_gains` rows at the reference setting.
     labels: (G,) verdict labels.
 
   Returns:
     {'sign_match_rate', 'n': sign(gap) vs sign(mean gain) over all teachers;
-     'decisive_held_rate', 'n_decisive': held predictions among decisive verdicts;
-     'significant_sign_match_rate', 'n_significant': sign match among teachers whose gain
-     CI excludes 0; 'spearman', 'spearman_p' (gap vs mean gain, None below 3 teachers);
-     'top_ranked', 'best', 'top_ranked_is_best', 'top_within_ci_of_best'}.
+     'outcomes': `outcome_counts` of the verdicts; 'significant_sign_match_rate',
+     'n_significant': sign match among teachers whose gain CI excludes 0; 'spearman',
+     'spearman_p' (gap vs mean gain, None below 3 teachers); 'top_ranked' (largest gap),
+     'best' (largest mean gain), 'top_ranked_is_best', 'top_ranked_tied_with_best' (the
+     paired difference of their gains has a CI covering 0, or they are the same)}.
   """
   gaps = np.asarray(gaps, np.float64)
+  gains = [r["gain"] for r in rows]
   means = np.asarray([g["mean"] for g in gains])
   match = np.sign(gaps) == np.sign(means)
-  held = [prediction_held(label, m) for label, m in zip(labels, means)]
-  decided = [h for h in held if h is not None]
   significant = np.asarray([stats.ci_side(g["ci_low"], g["ci_high"]) != 0 for g in gains])
   rate = lambda x: float(np.mean(x)) if len(x) else None
   top, best = int(np.argmax(gaps)), int(np.argmax(means))
   rho, p = stats.spearman(gaps, means)
+  difference = summary(np.subtract(units_of(rows[top]), units_of(rows[best])))
   return {"sign_match_rate": rate(match), "n": len(gaps),
-          "decisive_held_rate": rate(decided), "n_decisive": len(decided),
+          "outcomes": outcome_counts([prediction_outcome(label, g)
+                                      for label, g in zip(labels, gains)]),
           "significant_sign_match_rate": rate(match[significant]),
           "n_significant": int(significant.sum()),
           "spearman": rho, "spearman_p": p, "top_ranked": top, "best": best,
           "top_ranked_is_best": top == best,
-          "top_within_ci_of_best": bool(gains[top]["ci_high"] >= means[best])
-          if np.isfinite(gains[top]["ci_high"]) else top == best}
+          "top_ranked_tied_with_best": top == best or stats.ci_side(
+              difference["ci_low"], difference["ci_high"]) == 0}

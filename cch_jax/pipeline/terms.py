@@ -11,17 +11,29 @@ compiled program per trained estimator), and the bias of each estimator at that 
 n can be measured on ground-truth tasks (`calibration`). At d_h = 128 and n = 700, latent
 MI on H whole recovered ~0% of a Gaussian task's MI, and ~60% on 8 PCA dimensions.
 
-The gap's 95% CI: when both terms are deterministic, their estimates on the same random
-halves (`mi.estimate` with one key draws the same halves) give the gap's own half-sample
-spread, which keeps the terms' correlation; otherwise the two terms' CI half-widths add
-in quadrature (their errors taken as independent: the trained term's spread over its
-seeds and splits, the label term's over halves).
+The gap's 95% CI comes from joint resampling of both terms: R replicates of the gap, each
+with both terms measured on the same random half of the rows, so the CI keeps the terms'
+correlation (they share the rows and H_s) and covers the sampling of rows (half-sampling,
+`mi.api`: the spread of half-sample estimates is the full estimate's standard error).
+Both terms deterministic: the R = n_resamples random halves of `mi.estimate` (one key
+draws the same halves), value ± t(R − 1)·sd. A trained term (latent MI, a critic bound,
+the label probe): its seeds are the replicates (each trains on a random half and is
+scored on the other); the other term is measured on each seed's held-out rows (a trained
+label probe refit on the seed's training half). A trained estimator runs at least
+MIN_REPLICATES seeds (vmapped: the extra seeds cost little next to compiling), but its
+value stays the mean of its configured `seeds`; the others only measure the spread.
+The CI is value ± t(R − 1)·se with se² = var of the R gap replicates + var(seeds)/S for
+each trained term whose value averages S seeds (their Monte Carlo error, which the
+other term does not cancel). The terms' own CIs are made the same way. Quadrature of
+the two CIs is left only for estimators that expose neither halves nor seed rows; each
+CI's 'ci' text says how it was made.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -29,7 +41,7 @@ import jax
 import numpy as np
 
 from cch_jax import mi
-from cch_jax.pipeline import representations
+from cch_jax.pipeline import representations, shaping
 from cch_jax.utils import stats
 
 
@@ -61,6 +73,10 @@ class CCHTerms:
     warnings: the estimators' diagnostics warnings, prefixed by the estimator.
     dims: {estimator: (dim_x, dim_y)} of the inputs each estimator saw (PCA scores; the
       label estimator's dim_y is the number of classes K).
+    shape: what ground-truth calibration tasks copy, measured on the PCA scores z_t, z_s
+      the estimators saw (`shaping.measure`: canonical correlations, joint covariance,
+      z_s's class means, shares and within-class covariance, n, dims); {} if not made
+      by `cch_terms`.
   """
   i_teacher_student: Term
   i_student_label: Term
@@ -70,6 +86,7 @@ class CCHTerms:
   primary: str
   warnings: tuple[str, ...] = ()
   dims: dict[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
+  shape: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def required_samples(estimators: Sequence[str], label_estimator: str,
@@ -145,12 +162,15 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
                      f"{label_estimator!r} need at least {need} rows, got {len(y)}")
   z_t, z_s = (representations.pca(representations.clean(k, v), reduce_dim)
               for k, v in (("h_t", h_t), ("h_s", h_s)))
-  run = lambda x, yy, name: estimate(x, yy, name, key=key, n_resamples=n_resamples,
-                                     **options.get(name, {}))
+  run = lambda x, yy, name: _run(estimate, x, yy, name, key, n_resamples,
+                                 options.get(name, {}))
 
   label = run(z_s, y, label_estimator)
   ts = {name: run(z_t, z_s, name) for name in estimators}
-  gaps = {name: _gap(est, label) for name, est in ts.items()}
+  paired = lambda trained, name: _on_rows(
+      trained, name, (z_s, y) if name == label_estimator else (z_t, z_s), key,
+      options.get(name, {}))
+  gaps = {name: _gap(est, label, paired) for name, est in ts.items()}
   warnings = tuple(f"{e.method}: {w}" for e in (label, *ts.values())
                    for w in e.diagnostics.get("warnings", ()))
   primary = estimators[0]
@@ -159,7 +179,8 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
   dims = {name: (z_t.shape[1], z_s.shape[1]) for name in estimators}
   dims[label_estimator] = (z_s.shape[1], n_classes)
   return CCHTerms(_term(ts, primary), _term({label_estimator: label}, label_estimator),
-                  _term(gaps, primary), entropy, len(y), primary, warnings, dims)
+                  _term(gaps, primary), entropy, len(y), primary, warnings, dims,
+                  shaping.measure(z_t, z_s, y))
 
 
 def symmetric_memo() -> Callable[..., mi.MIEstimate]:
@@ -181,21 +202,117 @@ def symmetric_memo() -> Callable[..., mi.MIEstimate]:
   return estimate
 
 
-def _gap(ts: mi.MIEstimate, label: mi.MIEstimate) -> mi.MIEstimate:
-  """I(H_t; H_s) − I(H_s; Y) with its CI (joint halves, else quadrature)."""
+# Fewest seeds a trained estimator runs in `cch_terms`: the replicates of its CIs.
+MIN_REPLICATES = 10
+
+
+def _run(estimate: Callable[..., mi.MIEstimate], x: np.ndarray, y: np.ndarray, name: str,
+         key: jax.Array, n_resamples: int, options: Mapping[str, Any]) -> mi.MIEstimate:
+  """`estimate` of I(x; y) by `name`; a trained estimator with S configured seeds runs
+  max(S, MIN_REPLICATES) vmapped seeds, its value the mean of the first S (seeds 0..S−1:
+  the value of S seeds alone, to float rounding), its CI from all of them
+  (`mi.api.replicate_interval`).
+
+  Args:
+    x: (n, dx); y: (n, dy) or labels (n,). options: the estimator's own options.
+
+  Returns:
+    The estimate; a trained one's diagnostics add 'value_seeds' (S).
+  """
+  est = mi.ESTIMATORS[name]
+  if not est.randomized:
+    return estimate(x, y, name, key=key, n_resamples=n_resamples, **options)
+  seeds = options.get("seeds", inspect.signature(est.fn).parameters["seeds"].default)
+  runs = max(seeds, MIN_REPLICATES)
+  out = estimate(x, y, name, key=key, n_resamples=n_resamples, **{**options, "seeds": runs})
+  per_seed = np.asarray(out.diagnostics["per_seed"], np.float64)
+  value = float(per_seed[:seeds].mean())
+  low, high = mi.api.replicate_interval(value, per_seed,
+                                        mi.api.monte_carlo_variance(per_seed, seeds))
+  how = (f"repeated splits, {runs} seeds, each scored on a random half; value: mean of the "
+         f"first {seeds}; ± t({runs - 1})·√(var(seeds)·(1 + 1/{seeds})) (half-sampling)")
+  diagnostics = out.diagnostics | {"ci": how, "value_seeds": seeds}
+  return dataclasses.replace(out, value=value, ci_low=low, ci_high=high,
+                             diagnostics=diagnostics)
+
+
+def _gap(ts: mi.MIEstimate, label: mi.MIEstimate,
+         paired: Callable[[mi.MIEstimate, str], np.ndarray]) -> mi.MIEstimate:
+  """I(H_t; H_s) − I(H_s; Y) with a 95% CI from joint resampling of both terms.
+
+  value ± t(R − 1)·se, se² = var of the R gap replicates + each trained term's Monte
+  Carlo variance (var of its seeds / the S seeds its value averages).
+
+  Args:
+    ts, label: the two terms' estimates on the same n rows (the same key).
+    paired: (a trained estimate, an estimator name) -> (R,) that estimator's values on the
+      rows of the estimate's R seeds (`_on_rows`).
+
+  Returns:
+    An MIEstimate; diagnostics: 'ci' (how the CI was made) and 'replicates' (R,), the
+    gap on each joint replicate (empty when there were none and the CI is a quadrature).
+  """
   value = ts.value - label.value
-  halves_ts = ts.diagnostics.get("half_samples")
-  halves_label = label.diagnostics.get("half_samples")
-  if halves_ts is not None and halves_label is not None:
-    spread = np.std(np.subtract(halves_ts, halves_label), ddof=1)
-    low, high = stats.z_interval(value, float(spread))
-    how = f"joint half-sampling, {len(halves_ts)} halves"
-  else:
+  replicates, how = _joint_replicates(ts, label, paired)
+  if replicates is None:
     low, high = stats.quadrature_interval(value, (ts.ci_low, ts.ci_high),
                                           (label.ci_low, label.ci_high))
-    how = "quadrature of the two terms' CIs"
+    how = f"quadrature of the two terms' CIs, taken as independent ({how})"
+    replicates = np.zeros(0)
+  else:
+    extra = sum(mi.api.monte_carlo_variance(
+        e.diagnostics["per_seed"], e.diagnostics.get("value_seeds",
+                                                     len(e.diagnostics["per_seed"])))
+                for e in (ts, label) if "per_seed" in e.diagnostics)
+    low, high = mi.api.replicate_interval(value, replicates, extra)
   return mi.MIEstimate(value, float(low), float(high), f"{ts.method}-{label.method}",
-                       ts.n, {"ci": how})
+                       ts.n, {"ci": how, "replicates": replicates.tolist()})
+
+
+def _joint_replicates(ts: mi.MIEstimate, label: mi.MIEstimate,
+                      paired: Callable[[mi.MIEstimate, str], np.ndarray]
+                      ) -> tuple[np.ndarray | None, str]:
+  """The gap on R replicates, both terms measured on the same rows in each.
+
+  Both terms deterministic: `mi.estimate`'s random halves (one key, so the same halves).
+  A trained term (I(H_t; H_s) first): its seeds, each trained on a random half and scored
+  on the rest; the other term is measured on those held-out rows (a trained label probe
+  is refit on the seed's training half).
+
+  Returns:
+    (gap replicates (R,) or None when none can be made, how they were made).
+  """
+  halves_ts, halves_label = (e.diagnostics.get("half_samples") for e in (ts, label))
+  if halves_ts is not None and halves_label is not None:
+    r = len(halves_ts)
+    return (np.subtract(halves_ts, halves_label),
+            f"joint half-sampling, {r} halves: {r} random halves of the rows, the same for "
+            f"both terms; value ± t({r - 1})·sd of the per-half gap")
+  for trained, other in ((ts, label), (label, ts)):
+    if "splits" not in trained.diagnostics:
+      continue
+    try:
+      values = paired(trained, other.method)
+    except ValueError as error:
+      return None, f"no joint replicates: {error}"
+    seeds = np.asarray(trained.diagnostics["per_seed"], np.float64)
+    r, refit = len(seeds), mi.ESTIMATORS[other.method].randomized
+    return (seeds - values if trained is ts else values - seeds,
+            f"joint resampling, {r} replicates: the {r} seeds of {trained.method} (each "
+            f"trained on a random half of the rows, scored on the other) with "
+            f"{other.method} on the same held-out rows"
+            f"{' (refit on the same training half)' if refit else ''}; value ± "
+            f"t({r - 1})·√(var(per-replicate gap) + the trained terms' var(seeds)/seeds "
+            f"averaged)")
+  return None, "no joint replicates: neither half-samples nor seed splits"
+
+
+def _on_rows(trained: mi.MIEstimate, name: str, inputs: tuple[np.ndarray, np.ndarray],
+             key: jax.Array, options: Mapping[str, Any]) -> np.ndarray:
+  """`name` on the inputs (x (n, dx), y (n, dy) or labels (n,)) of the rows of each seed
+  of the `trained` estimate -> (S,) values (`mi.api.replicate_values`)."""
+  return mi.api.replicate_values(*inputs, name, trained.diagnostics["splits"],
+                                 trained.diagnostics["held_out"], key=key, **options)
 
 
 def _term(estimates: Mapping[str, mi.MIEstimate], primary: str) -> Term:

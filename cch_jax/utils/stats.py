@@ -5,6 +5,8 @@
   lo, hi = quadrature_interval(d, (lo_a, hi_a), (lo_b, hi_b))   # independent errors
   ci_side(lo, hi)                             # +1 above 0, −1 below 0, 0 covers 0
   rho, p = spearman(a, b)                     # (None, None) when undefined
+  t_quantile(9)                               # 2.262: the 95% two-sided t multiplier
+  holm([0.01, 0.04, None])                    # Holm-adjusted p-values, None kept
 
 Every interval is two-sided at 95%.
 """
@@ -59,6 +61,21 @@ def t_interval(values: Any) -> MeanInterval:
   return MeanInterval(mean, std, se, mean - half, mean + half)
 
 
+def t_quantile(dof: float, q: float = 0.975) -> float:
+  """The q quantile of Student's t with `dof` degrees of freedom (the normal's for
+  dof = inf; NaN for dof <= 0 or NaN). q = 0.975 gives a 95% two-sided half-width in SEs."""
+  if not dof > 0:
+    return float("nan")
+  return float(scipy.stats.norm.ppf(q) if math.isinf(dof) else scipy.stats.t.ppf(q, dof))
+
+
+def welch_dof(se_a: float, dof_a: float, se_b: float, dof_b: float) -> float:
+  """Welch–Satterthwaite degrees of freedom of √(se_a² + se_b²); inf when both are 0."""
+  num = (se_a**2 + se_b**2) ** 2
+  den = (se_a**4 / dof_a if se_a else 0.0) + (se_b**4 / dof_b if se_b else 0.0)
+  return float(num / den) if den > 0 else math.inf
+
+
 def quadrature(*widths: float) -> float:
   """√(Σ wᵢ²): the combined half-width (or standard error) of independent errors."""
   return math.hypot(*widths)
@@ -90,3 +107,21 @@ def spearman(a: Sequence[float], b: Sequence[float]
     return None, None
   rho, p = scipy.stats.spearmanr(a, b)
   return float(rho), float(p)
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+  """Holm–Bonferroni adjusted p-values of (m,) tests, in the input order.
+
+  With the m' p-values present sorted ascending, p_(1) ≤ … ≤ p_(m'), the adjusted
+  p_(i) is min(1, max_{j ≤ i} (m' − j + 1)·p_(j)): the step-down is monotone, so
+  rejecting where the adjusted p ≤ α controls the family-wise error rate at α. Entries
+  that are None (or NaN) are no test: they are not counted in m' and come back None.
+  Example: [0.01, 0.04, 0.03, 0.2] -> [0.04, 0.09, 0.09, 0.2].
+  """
+  present = [i for i, p in enumerate(p_values) if p is not None and not math.isnan(p)]
+  out: list[float | None] = [None] * len(p_values)
+  running = 0.0
+  for rank, i in enumerate(sorted(present, key=lambda i: p_values[i])):
+    running = max(running, min(1.0, (len(present) - rank) * float(p_values[i])))
+    out[i] = running
+  return out

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from cch_jax.experiments.common import splits
 from cch_jax.experiments.criteria import config as criteria_config
 from cch_jax.experiments.criteria import run as criteria
 from tests.experiments.conftest import launch_process
@@ -35,23 +36,29 @@ def test_criteria_benchmark_ranks_every_criterion_over_every_pair(tiny):
            "exact_rule", "teacher_minus_student", "teacher_accuracy", "agreement", "cka"}
   assert {r["criterion"] for r in report["ranking"]} == names
   for p in pairs:
-    assert len(p["per_split"]) == 2 and len(p["verdicts"]) == 2
+    assert len(p["per_split"]) == 2 and len(p["verdicts_per_split"]) == 2
     assert p["gain"]["mean"] == pytest.approx(np.mean(p["per_split"]))
     assert p["sign_stable"] == (len({np.sign(g) for g in p["per_split"]}) == 1)
     assert set(p["criteria"]) == names
     assert 0 <= p["criteria"]["cka"] <= 1
-  for kind in ("calibrated", "uncalibrated"):
-    v = report["verdicts"][kind]
-    assert v["verdicts"] == 12 and v["held"] <= v["decisive"] <= 12
-    assert v["pairs_held"] <= v["pairs_decisive"] <= 6
-  # The calibration can only make verdicts less decisive.
-  assert report["verdicts"]["calibrated"]["decisive"] <= \
-      report["verdicts"]["uncalibrated"]["decisive"]
-  assert report["prediction"]["criterion"] == "CCH gap (ksg − label_knn)"
-  assert {c["method"] for c in report["calibration"]} == {"ksg", "gaussian", "label_knn"}
+    for kind in ("verdict", "uncalibrated", "pilot"):
+      gain, outcome = p["gain"], p[kind]["outcome"]
+      side = 1 if gain["ci_low"] > 0 else -1 if gain["ci_high"] < 0 else 0
+      if outcome == "held":  # never 'held' unless the CI lies on the predicted side
+        assert side == (1 if p[kind]["label"] == "distil" else -1)
+      assert (outcome is None) == (p[kind]["label"] == "uncertain")
+  for kind in ("cch_gap", "cch_gap_uncalibrated", "pilot", "pilot[rows:0.5]"):
+    v = report["track_record"][kind]
+    assert v["n_pairs"] == 6 and v["verdicts"] == 6
+    assert v["held"] + v["contradicted"] + v["inconclusive"] == v["decisive"] <= 6
+    assert v["decisive_significant"] <= v["n_pairs_significant"] <= 6
+  assert report["track_record"]["cch_gap"]["criterion"] == "CCH gap (ksg − label_knn)"
+  assert (report["pilot"]["step"], report["pilot"]["steps"]) == (20, 40)
+  assert 0 < report["pilot"]["variants"]["rows:0.5"]["compute_share"] < 1
+  assert "pilot[rows:0.5]" in report["track_record"]
   for name in ("report.md", "criteria.png", "pairs.png"):
     assert (tmp_path / name).stat().st_size > 0, name
-  assert "## The verdict's track record" in (tmp_path / "report.md").read_text()
+  assert "## The verdicts' track records (per pair)" in (tmp_path / "report.md").read_text()
 
 
 def test_four_devices_give_the_pairs_of_one(tmp_path, tiny, launch):
@@ -66,7 +73,8 @@ def test_four_devices_give_the_pairs_of_one(tmp_path, tiny, launch):
   assert run.returncode == 0, run.stderr[-3000:]
   assert "4 local / 4 global devices" in run.stderr
   criteria = ("exact_rule", "teacher_minus_student", "teacher_accuracy", "agreement", "cka")
-  reports = [_numbers([{"gain": p["gain"], "per_split": p["per_split"], "best": p["best"],
+  reports = [_numbers([{"gain": p["gain"], "per_split": p["per_split"],
+                        "recommended": p["recommended"], "pilot": p["pilot"],
                         "baseline": p["baseline"], "sign_stable": p["sign_stable"],
                         **{c: p["criteria_per_split"][c] for c in criteria}}
                        for p in json.loads((w / "report.json").read_text())["pairs"]])
@@ -92,6 +100,7 @@ def _numbers(tree, path="") -> dict:
 @pytest.mark.parametrize("setting, value, message", [
     ("views", "clean", "views: expected at least two distinct views"),
     ("splits", 0, "splits: expected an integer >= 1"),
+    ("pilot.fraction", 0.3, "pilot.fraction: 0.3 of student.train.steps = 40 is step 12"),
     ("analysis.label_estimators", "ksg", "label_estimator: expected a label estimator"),
     ("kd.reference_lam", 1.5, "kd.reference_lam, kd.lams: expected values in"),
 ])
@@ -105,10 +114,8 @@ def test_bad_settings_fail_before_training(tmp_path, setting, value, message):
 
 def test_stack_puts_splits_first():
   config = criteria_config.benchmark_config()
-  config.views = "clean,mnistm"
-  config.splits = 2
-  parts = criteria.load_splits(config, ("clean", "mnistm"))
-  train = criteria.stack(parts, "train", "mnistm")
+  parts = splits.load_splits(config.data, 2, teacher="clean", student="mnistm")
+  train = splits.stack(parts, "train", "mnistm")
   assert train["x"].shape[:2] == train["y"].shape == (2, parts[0].train.n)
   assert not np.array_equal(parts[0].train.indices, parts[1].train.indices)
   np.testing.assert_array_equal(np.bincount(train["y"][0]), np.bincount(train["y"][1]))

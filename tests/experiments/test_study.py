@@ -16,7 +16,7 @@ from cch_jax.experiments.study import run as study
 from tests.experiments.conftest import ROOT
 
 PAIR_KEYS = ("i_teacher_student", "i_student_label", "gap", "verdict", "student_baseline",
-             "student_kd", "kd_gain", "prediction_held")
+             "student_kd", "kd_gain", "outcome", "pilot", "p_other_sign")
 
 
 def _report(workdir):
@@ -42,9 +42,12 @@ def test_cch_pair_writes_the_report_keys_and_one_verdict_line(tmp_path, launch):
     assert set(t["per_estimator"]) == ({"label_knn"} if term == "i_student_label"
                                        else {"ksg", "gaussian"})
   assert report["verdict"] in ("distil", "do not distil", "uncertain")
-  assert len(report["kd_gain"]["per_seed"]) == 2
+  assert len(report["kd_gain"]["per_split"]) == 2 == report["splits"]  # 2 splits × 2 seeds
+  assert len(report["gap"]["per_split"]) == 2
   assert report["kd_gain"]["mean"] == pytest.approx(
       report["student_kd"]["mean"] - report["student_baseline"]["mean"], abs=1e-9)
+  assert report["pilot"]["label"] in ("distil", "do not distil", "uncertain")
+  assert report["pilot_step"] == {"step": 20, "steps": 40, "compute_share": 0.5}
   assert report["monitor"]["steps"] == [20, 40]
   for name in ("report.md", "terms.png", "gain_vs_gap.png", "monitor.png"):
     assert (tmp_path / name).stat().st_size > 0, name
@@ -55,7 +58,7 @@ def test_cch_pair_writes_the_report_keys_and_one_verdict_line(tmp_path, launch):
   assert again.returncode == 0, again.stderr[-3000:]
   assert "resumed" in again.stderr
   rerun = _report(tmp_path)
-  for key in ("gap", "kd_gain", "prediction_held", "monitor"):
+  for key in ("gap", "kd_gain", "outcome", "pilot", "monitor"):
     assert rerun[key] == report[key], key
   assert [p["steps"] for p in rerun["a_priori"]] == [0]
   assert "A-priori verdicts" in (tmp_path / "report.md").read_text()
@@ -71,9 +74,10 @@ def test_cch_blur_ranks_teachers_and_checks_the_predictions(tmp_path, launch):
   assert report["ranking"] == sorted(gaps, key=lambda v: -gaps[v])
   agreement = report["agreement"]
   assert agreement["n"] == 2 and 0 <= agreement["sign_match_rate"] <= 1
-  assert "gap sign matched the gain's for" in run.stdout
-  # One population: 2 seeds × (1 baseline + 2 teachers).
-  assert len(report["members"]["seed"]) == 6
+  assert "pilot" in run.stdout.strip().splitlines()[-1]
+  assert {r["name"] for r in report["gain_ranking"]} == {"clean", "blur:sigma=3"}
+  # One population: 2 splits × 2 seeds × (1 baseline + 2 teachers).
+  assert len(report["members"]["seed"]) == 12
   assert "Did the CCH predict the gains?" in (tmp_path / "report.md").read_text()
 
 
@@ -124,6 +128,7 @@ def _npz(path, n=300, classes=3):
 ])
 def test_bad_input_fails_before_any_training(tmp_path, overrides, error, match):
   config = study_config.tiny(study_config.study_config("cch_pair"))
+  config.analysis.estimators = "latent,copula"  # latent's batches need the most rows
   config.data.update({"name": "npz", "path": _npz(tmp_path / "views.npz"), **overrides})
   workdir = tmp_path / "run"
   with pytest.raises(error, match=match):

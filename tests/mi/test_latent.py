@@ -1,6 +1,7 @@
 import jax
 import numpy as np
 import pytest
+import scipy.stats
 
 from cch_jax import mi
 from cch_jax.mi import latent, tasks
@@ -28,6 +29,28 @@ def test_a_vmapped_seed_equals_the_same_seed_trained_alone_and_independence_give
   np.testing.assert_allclose(values[1], alone, rtol=1e-4, atol=1e-5)
   np.testing.assert_allclose(curves[1], curve, rtol=1e-4, atol=1e-5)
   assert np.all(np.abs(np.asarray(values)) < 0.05)  # independent variables
+  _check_estimate_ci_and_rows(x, y, key, values, {"seeds": 2, "steps": 100, "batch": 128})
+
+
+def _check_estimate_ci_and_rows(x, y, key, values, options):
+  """`mi.estimate` (same key and options as `latent_mi`'s (S,) values; the compiled
+  program is reused): the value is unchanged (their mean); the CI is mean ±
+  t(S − 1)·sd·√(1 + 1/S), since the seeds share the rows their spread is already a
+  standard error (not sd/√S of independent samples); each seed's held-out rows are the
+  second half of its split, and the splits are permutations of the rows."""
+  est = mi.estimate(x, y, "latent", key=key, **options)
+  n, s = len(x), len(values)
+  assert est.value == pytest.approx(float(np.mean(values)), abs=1e-6)
+  assert est.diagnostics["per_seed"] == pytest.approx(np.asarray(values).tolist(), abs=1e-6)
+  sd = np.std(est.diagnostics["per_seed"], ddof=1)
+  half = scipy.stats.t.ppf(0.975, s - 1) * sd * np.sqrt(1 + 1 / s)
+  assert est.ci_high - est.value == pytest.approx(half, rel=1e-6)
+  assert est.value - est.ci_low == pytest.approx(half, rel=1e-6)
+  assert f"repeated splits, {s} seeds" in est.diagnostics["ci"]
+  splits, held_out = est.diagnostics["splits"], est.diagnostics["held_out"]
+  assert splits.shape == (s, n) and held_out.shape == (s, n - n // 2)
+  np.testing.assert_array_equal(np.sort(splits, axis=1), np.tile(np.arange(n), (s, 1)))
+  np.testing.assert_array_equal(held_out, splits[:, n // 2:])
 
 
 def test_latent_errors():
@@ -36,3 +59,4 @@ def test_latent_errors():
     mi.estimate(x, x, "latent")
   with pytest.raises(ValueError, match="steps: expected at least"):
     mi.estimate(x, x, "latent", batch=64, steps=10)
+

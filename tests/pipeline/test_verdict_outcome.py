@@ -28,6 +28,59 @@ def test_verdict_rule(gaps, label, disagree):
   assert v.per_estimator["a"] == pipeline.ci_label(*gaps["a"][1:])
 
 
+def test_the_bias_correction_is_two_sided():
+  """An under-estimating bias (gap bias −0.3 nats, se 0.02, 9 dof: t = 2.262) turns an
+  'uncertain' raw CI [−0.05, 0.15] into 'distil' (corrected [0.205, 0.495]) and flips a
+  'do not distil' CI [−0.5, −0.1] into 'distil' under a −0.8 bias; an over-estimating
+  one can make 'distil' uncertain."""
+  terms = _terms({"a": (0.05, -0.05, 0.15)})
+  bias = {"a": {"bias": -0.3, "bias_se": 0.02, "dof": 9, "bias_known": True}}
+  assert pipeline.verdict(terms).label == pipeline.UNCERTAIN
+  v = pipeline.verdict(terms, bias)
+  t = 2.2621571628
+  assert v.label == pipeline.DISTIL and v.bias_known and v.gap == pytest.approx(0.35)
+  assert (v.ci_low, v.ci_high) == pytest.approx((0.25 - t * 0.02, 0.45 + t * 0.02))
+  assert "uncorrected: 'uncertain'" in v.reason
+  flip = {"a": {"bias": -0.8, "bias_se": 0.02, "dof": 9, "bias_known": True}}
+  below = _terms({"a": (-0.3, -0.5, -0.1)})
+  assert pipeline.verdict(below).label == pipeline.DO_NOT_DISTIL
+  assert pipeline.verdict(below, flip).label == pipeline.DISTIL
+  over = {"a": {"bias": 0.3, "bias_se": 0.0, "dof": 9, "bias_known": True}}
+  assert pipeline.verdict(_terms({"a": (0.3, 0.1, 0.5)}), over).label == pipeline.UNCERTAIN
+  assert pipeline.ci_label(-0.05, 0.15, bias=-0.3, bias_se=0.02, dof=9) == pipeline.DISTIL
+
+
+def test_p_other_sign_by_hand():
+  """Gap 0.2, CI [0.0, 0.4] (sampling SE 0.2 / 1.96 = 0.10204), bias −0.1 with SE 0.1:
+  corrected 0.3, SE √(0.10204² + 0.1²) = 0.14287, P = Φ(−0.3 / 0.14287) = Φ(−2.0998)
+  = 0.01787. With no bias: Φ(−0.2 / 0.10204) = Φ(−1.96) = 0.025."""
+  assert pipeline.p_other_sign(0.2, 0.0, 0.4, -0.1, 0.1) == pytest.approx(0.01787, abs=2e-5)
+  assert pipeline.p_other_sign(0.2, 0.0, 0.4) == pytest.approx(0.025, abs=1e-6)
+  v = pipeline.verdict(_terms({"a": (0.2, 0.0, 0.4)}),
+                       {"a": {"bias": -0.1, "bias_se": 0.1, "dof": 9}})
+  assert v.p_other_sign == pytest.approx(0.01787, abs=2e-5)
+
+
+def test_pooled_verdict_on_hand_made_splits():
+  """Three splits, raw gaps 0.1, 0.2, 0.3 (CIs ± 0.1), each bias −0.1 (se 0.02, 9 dof):
+  corrected 0.2, 0.3, 0.4 -> mean 0.3, SE 0.1 / √3 = 0.057735; half-width
+  t(2)·0.057735 + t(9)·0.02 = 4.302653·0.057735 + 2.262157·0.02 = 0.248414 + 0.045243
+  = 0.293657; p = T₂(−0.3 / √(0.057735² + 0.02²)) = T₂(−4.9099) = 0.019533."""
+  splits = [_terms({"a": (g, g - 0.1, g + 0.1)}) for g in (0.1, 0.2, 0.3)]
+  biases = [{"a": {"bias": -0.1, "bias_se": 0.02, "dof": 9, "bias_known": True}}] * 3
+  v = pipeline.pooled_verdict(splits, biases)
+  assert v.splits == 3 and v.bias_known and v.label == pipeline.DISTIL
+  assert v.gap == pytest.approx(0.3)
+  assert (v.ci_low, v.ci_high) == pytest.approx((0.3 - 0.293657, 0.3 + 0.293657), abs=1e-6)
+  assert v.p_other_sign == pytest.approx(0.019533, abs=1e-5)
+  assert "mean of 3 splits" in v.reason
+  unknown = biases[:2] + [{"a": {"bias": float("nan"), "bias_known": False}}]
+  u = pipeline.pooled_verdict(splits, unknown)
+  assert not u.bias_known and u.gap == pytest.approx(0.2) and "bias unknown" in u.reason
+  one = pipeline.pooled_verdict(splits[:1], biases[:1])
+  assert one == pipeline.verdict(splits[0], biases[0])
+
+
 def test_paired_gains_pair_each_kd_student_with_its_own_baseline():
   members = kd.paired_grid(lams=(0.5, 1.0), temperatures=(2.0,), seeds=(0, 1, 2))
   # rows per seed: baseline, λ=0.5, λ=1.0
@@ -73,17 +126,49 @@ def test_paired_gains_over_several_teachers_and_the_recommendation():
   assert pipeline.find(rows, 1, 0.5, 4.0)["gain"]["mean"] == pytest.approx(-0.055)
 
 
-def test_prediction_held_and_agreement():
-  assert pipeline.prediction_held(pipeline.DISTIL, 0.02) is True
-  assert pipeline.prediction_held(pipeline.DO_NOT_DISTIL, 0.02) is False
-  assert pipeline.prediction_held(pipeline.UNCERTAIN, 0.02) is None
+def test_outcomes_are_judged_by_the_gain_ci_not_its_mean():
   gain = lambda m, half: {"mean": m, "ci_low": m - half, "ci_high": m + half}
-  gains = [gain(0.05, 0.01), gain(0.02, 0.03), gain(-0.03, 0.01), gain(0.03, 0.005)]
+  outcome = pipeline.prediction_outcome
+  assert outcome(pipeline.DISTIL, gain(0.02, 0.01)) == pipeline.HELD
+  assert outcome(pipeline.DISTIL, gain(0.02, 0.03)) == pipeline.INCONCLUSIVE  # covers 0
+  assert outcome(pipeline.DISTIL, gain(-0.02, 0.01)) == pipeline.CONTRADICTED
+  assert outcome(pipeline.DO_NOT_DISTIL, gain(-0.02, 0.01)) == pipeline.HELD
+  assert outcome(pipeline.DO_NOT_DISTIL, gain(0.002, 0.001)) == pipeline.CONTRADICTED
+  assert outcome(pipeline.DISTIL, gain(0.02, float("nan"))) == pipeline.INCONCLUSIVE
+  assert outcome(pipeline.UNCERTAIN, gain(0.02, 0.01)) is None  # nothing to check
+  assert pipeline.outcome_counts(["held", None, "inconclusive", "held"]) == {
+      "verdicts": 4, "decisive": 3, "held": 2, "contradicted": 0, "inconclusive": 1}
+  assert pipeline.gain_verdict(gain(0.02, 0.01)) == pipeline.DISTIL
+  assert pipeline.gain_verdict(gain(0.02, 0.03)) == pipeline.UNCERTAIN
+
+
+def test_rank_with_ties_uses_paired_differences():
+  # a − b = +0.01 on every split: a CI of width 0, strictly above 0 although the means
+  # differ by less than either one's spread; c is far below both.
+  units = {"a": [0.11, 0.31, 0.21], "b": [0.10, 0.30, 0.20], "c": [-0.5, -0.4, -0.6]}
+  rows = {r["name"]: r for r in pipeline.rank_with_ties(units)}
+  assert [rows[n]["rank"] for n in "abc"] == [1, 2, 3]
+  assert (rows["a"]["rank_low"], rows["a"]["rank_high"]) == (1, 1)
+  assert rows["a"]["tied_with"] == [] and rows["a"]["differences"]["b"]["mean"] == \
+      pytest.approx(0.01)
+  # d − e alternates sign: a tie, so each may rank first or second.
+  rows = {r["name"]: r for r in pipeline.rank_with_ties({"d": [0.1, 0.3], "e": [0.2, 0.1]})}
+  assert rows["d"]["tied_with"] == ["e"] and rows["e"]["tied_with"] == ["d"]
+  assert (rows["d"]["rank_low"], rows["d"]["rank_high"]) == (1, 2)
+  assert (rows["e"]["rank_low"], rows["e"]["rank_high"]) == (1, 2)
+
+
+def test_agreement_counts_outcomes_and_ties_by_paired_differences():
+  row = lambda per_seed: {"splits": 1, "gain": pipeline.summary(per_seed)}
+  rows = [row([0.05, 0.06, 0.04]), row([0.02, 0.05, -0.01]), row([-0.03, -0.02, -0.04]),
+          row([0.03, 0.031, 0.029])]
   labels = [pipeline.DISTIL, pipeline.UNCERTAIN, pipeline.DO_NOT_DISTIL,
             pipeline.DO_NOT_DISTIL]
-  a = pipeline.agreement([0.4, 0.1, -0.5, -0.2], gains, labels)
+  a = pipeline.agreement([0.4, 0.1, -0.5, -0.2], rows, labels)
   assert a["sign_match_rate"] == 0.75 and a["n"] == 4
-  assert a["decisive_held_rate"] == pytest.approx(2 / 3) and a["n_decisive"] == 3
+  assert a["outcomes"] == {"verdicts": 4, "decisive": 3, "held": 2, "contradicted": 1,
+                           "inconclusive": 0}
   assert a["n_significant"] == 3 and a["significant_sign_match_rate"] == pytest.approx(2 / 3)
   assert a["spearman"] == pytest.approx(0.8)
   assert a["top_ranked"] == a["best"] == 0 and a["top_ranked_is_best"]
+  assert a["top_ranked_tied_with_best"]

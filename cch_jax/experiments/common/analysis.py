@@ -1,14 +1,16 @@
 """The CCH analysis of a pair, with the settings of an `analysis` config block.
 
   held = analysis_rows(ds, "validation+test")           # rows no encoder trained on
-  found = analyse_pair(config.analysis, h_t, h_s, held.labels, key)
-  found.terms.gap.value, found.verdict.label, found.biases
+  terms = [pair_terms(config.analysis, h_t[k], h_s[k], held[k].labels, key, "label_knn")
+           for k in range(S)]                           # one per split
+  found = judge(config.analysis, terms, n_classes)      # calibrated once for the pair
+  found.verdict.label, found.verdicts[k].label, found.biases[k]
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -16,16 +18,19 @@ import ml_collections
 import numpy as np
 
 from cch_jax import data, mi, pipeline
+from cch_jax.pipeline import shaping
 
 ANALYSIS_SPLITS = ("validation", "test", "validation+test")
 
 
 @dataclasses.dataclass(frozen=True)
 class PairAnalysis:
-  """The analysis of one (teacher, student) pair: the terms, the gap's bias on
-  ground-truth tasks per estimator ({} when not calibrated) and the verdict."""
-  terms: pipeline.CCHTerms
-  biases: dict[str, dict[str, Any]]
+  """The analysis of one (teacher, student) pair over S data splits: per split the terms,
+  the gap's bias on ground-truth tasks per estimator ({} when not calibrated) and the
+  verdict; and the verdict pooled over the splits (the pair's prediction)."""
+  terms: list[pipeline.CCHTerms]
+  biases: list[dict[str, dict[str, Any]]]
+  verdicts: list[pipeline.Verdict]
   verdict: pipeline.Verdict
 
 
@@ -77,25 +82,48 @@ def check_rows(block: ml_collections.ConfigDict, label_estimators: tuple[str, ..
         "(analysis.options.latent.batch)")
 
 
-def gap_biases(block: ml_collections.ConfigDict, terms: pipeline.CCHTerms, n_classes: int
-               ) -> dict[str, dict[str, Any]]:
-  """`pipeline.gap_biases` with the block's settings ({} unless block.calibrate)."""
-  if not block.calibrate:
-    return {}
-  return pipeline.gap_biases(terms, terms.dims, n_classes, estimator_options(block),
-                             block.calibration_seeds)
-
-
-def analyse_pair(block: ml_collections.ConfigDict, h_t: np.ndarray, h_s: np.ndarray,
-                 labels: np.ndarray, key: jax.Array, label_estimator: str,
-                 estimate: Callable[..., mi.MIEstimate] = mi.estimate) -> PairAnalysis:
-  """Terms, biases and verdict of one pair from H_t (n, d_t), H_s (n, d_s), labels (n,).
-
-  `estimate` (e.g. `pipeline.symmetric_memo()`) lets pairs share I(H_a; H_b).
-  """
-  terms = pipeline.cch_terms(
+def pair_terms(block: ml_collections.ConfigDict, h_t: np.ndarray, h_s: np.ndarray,
+               labels: np.ndarray, key: jax.Array, label_estimator: str,
+               estimate: Callable[..., mi.MIEstimate] = mi.estimate) -> pipeline.CCHTerms:
+  """The CCH terms of one pair on one split from H_t (n, d_t), H_s (n, d_s), labels (n,),
+  with the block's settings; `estimate` (e.g. `pipeline.symmetric_memo()`) lets pairs
+  share I(H_a; H_b)."""
+  return pipeline.cch_terms(
       h_t, h_s, labels, key, estimators=estimator_names(block),
       label_estimator=label_estimator, reduce_dim=block.reduce_dim,
       n_resamples=block.n_resamples, options=estimator_options(block), estimate=estimate)
-  biases = gap_biases(block, terms, int(labels.max()) + 1)
-  return PairAnalysis(terms, biases, pipeline.verdict(terms, biases))
+
+
+def shared_families(block: ml_collections.ConfigDict,
+                    terms_by_pair: Sequence[Sequence[pipeline.CCHTerms]]
+                    ) -> dict[tuple[int, int], dict[str, Any]]:
+  """One calibration family per input width (d_t, d_s), pooled over every pair's splits
+  (`pipeline.shaping.pooled`), for the trained I(H_t; H_s) estimators: their
+  ground-truth runs take seconds each, so a run calibrates them once per width rather
+  than once per pair ({} when not calibrating)."""
+  if not block.calibrate:
+    return {}
+  by_width: dict[tuple[int, int], list[dict[str, Any]]] = {}
+  for terms in terms_by_pair:
+    for t in terms:
+      by_width.setdefault((t.shape["dim_t"], t.shape["dim_s"]), []).append(t.shape)
+  return {width: shaping.pooled(shapes) for width, shapes in by_width.items()}
+
+
+def judge(block: ml_collections.ConfigDict, terms: Sequence[pipeline.CCHTerms],
+          n_classes: int, calibrate: bool | None = None,
+          families: Mapping[tuple[int, int], dict[str, Any]] | None = None) -> PairAnalysis:
+  """Biases (one calibration for the pair, covering every split's estimates, when
+  block.calibrate or `calibrate`; trained estimators on the `shared_families` of their
+  width when given), per-split verdicts and the pooled verdict."""
+  calibrate = block.calibrate if calibrate is None else calibrate
+  shape = terms[0].shape
+  family = (families or {}).get((shape.get("dim_t"), shape.get("dim_s")))
+  trained = {name: family for name in estimator_names(block)
+             if family is not None and mi.ESTIMATORS[name].randomized}
+  biases = (pipeline.gap_biases(terms, n_classes, estimator_options(block),
+                                block.calibration_draws, trained)
+            if calibrate else [{} for _ in terms])
+  return PairAnalysis(list(terms), list(biases),
+                      [pipeline.verdict(t, b) for t, b in zip(terms, biases)],
+                      pipeline.pooled_verdict(terms, biases))

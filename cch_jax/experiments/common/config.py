@@ -68,3 +68,10 @@ def kd_block(lams=(0.5,), temperatures=(3.0,), seeds: int = 3, reference_lam: fl
       "reference_lam": reference_lam, "reference_temperature": reference_temperature,
       "lams": tuple(lams), "temperatures": tuple(temperatures), "seeds": seeds,
       "beta": beta})
+
+
+def pilot_block(fraction: float = 0.2, variants: str = "") -> ml_collections.ConfigDict:
+  """The pilot: the students' paired validation gain after `fraction` of their training
+  steps (an evaluation step of student.train); `variants` ('rows:0.5,width:0.5') adds
+  short runs of that many steps on fewer rows or narrower students (criteria benchmark)."""
+  return ml_collections.ConfigDict({"fraction": fraction, "variants": variants})

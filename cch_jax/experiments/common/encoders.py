@@ -1,8 +1,8 @@
 """Encoders on views: build a model from its block, train it on views as a population,
 score it.
 
-  [teacher] = train_on_views(config.teacher, ds, ["blur:sigma=1"], workdir, seed)
-  teacher.model, teacher.params, teacher.accuracy["test"]
+  [teacher] = train_on_views(config.teacher, parts, ["blur:sigma=1"], workdir, seed)
+  teacher[k].model, teacher[k].params, teacher[k].accuracy["test"]   # split k
 """
 
 from __future__ import annotations
@@ -41,30 +41,34 @@ def member(params: Any, index: int) -> Any:
   return jax.tree.map(lambda a: a[index], params)
 
 
-def train_on_views(block: ml_collections.ConfigDict, ds: data.MultiViewData,
-                   views: Sequence[str], workdir: str, seed: int) -> list[TrainedEncoder]:
-  """Trains block.model on each of `views` with block.train, as populations
-  (`kd.fit_population`, resumable in `workdir`): views of one input shape are stacked on
-  the split axis and train together, one member each (in workdir, or workdir/<k>/ for
-  the k-th shape when the views have several). Each member has seed `seed`, so it trains
-  exactly as it would alone. Returns one `TrainedEncoder` per view, scored on every split.
+def train_on_views(block: ml_collections.ConfigDict, parts: Sequence[data.MultiViewData],
+                   views: Sequence[str], workdir: str, seed: int
+                   ) -> list[list[TrainedEncoder]]:
+  """Trains block.model on each of `views` under each of the S splits `parts` with
+  block.train, as populations (`kd.fit_population`, resumable in `workdir`): the (view,
+  split) combinations of views of one input shape are stacked on the split axis and train
+  together, one member each (in workdir, or workdir/<k>/ for the k-th shape when the
+  views have several). Each member has seed `seed`, so it trains exactly as it would
+  alone. Returns per view, per split, a `TrainedEncoder` scored on that split's rows.
   """
-  model = build_model(block.model, ds.n_classes)
+  model = build_model(block.model, parts[0].n_classes)
   config = kd.TrainConfig.from_mapping(block.train)
   groups: dict[tuple[int, ...], list[str]] = {}
   for view in views:
-    groups.setdefault(ds.train.views[view].shape, []).append(view)
+    groups.setdefault(parts[0].train.views[view].shape, []).append(view)
   params = {}
   for k, group in enumerate(groups.values()):
-    stack = lambda s: {"x": np.stack([s.views[v] for v in group]),
-                       "y": np.stack([s.labels] * len(group))}
-    members = kd.paired_grid((), (), [seed], splits=len(group))
+    combos = [(v, s) for v in group for s in range(len(parts))]
+    stack = lambda split: {
+        "x": np.stack([getattr(parts[s], split).views[v] for v, s in combos]),
+        "y": np.stack([getattr(parts[s], split).labels for _, s in combos])}
+    members = kd.paired_grid((), (), [seed], splits=len(combos))
     where = workdir if len(groups) == 1 else os.path.join(workdir, str(k))
-    result = kd.fit_population(model, config, stack(ds.train), members, where,
-                               key=jax.random.key(seed), val=stack(ds.validation))
-    params.update({v: member(result.params["model"], i) for i, v in enumerate(group)})
-  return [TrainedEncoder(model, params[v], accuracies(model, params[v], ds, v))
-          for v in views]
+    result = kd.fit_population(model, config, stack("train"), members, where,
+                               key=jax.random.key(seed), val=stack("validation"))
+    params.update({c: member(result.params["model"], i) for i, c in enumerate(combos)})
+  return [[TrainedEncoder(model, params[(v, s)], accuracies(model, params[(v, s)], p, v))
+           for s, p in enumerate(parts)] for v in views]
 
 
 def quick_encoder(block: ml_collections.ConfigDict, ds: data.MultiViewData, view: str,
@@ -80,6 +84,12 @@ def quick_encoder(block: ml_collections.ConfigDict, ds: data.MultiViewData, view
   result = kd.train_population(model, kd.TrainConfig.from_mapping(config), {"x": x, "y": y},
                                kd.paired_grid((), (), [seed]), jax.random.key(seed))
   return TrainedEncoder(model, member(result.params["model"], 0))
+
+
+def mean_accuracy(trained: Sequence[TrainedEncoder]) -> dict[str, float]:
+  """An encoder's accuracy per split name, averaged over its S data splits."""
+  return {name: float(np.mean([t.accuracy[name] for t in trained]))
+          for name in trained[0].accuracy}
 
 
 def accuracies(model: kd.Classifier, params: Any, ds: data.MultiViewData, view: str

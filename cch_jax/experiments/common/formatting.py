@@ -68,6 +68,13 @@ def rate(count: int, total: int) -> str:
   return f"{count}/{total} ({count / total:.0%})" if total else "–"
 
 
+def record(counts: Mapping[str, int]) -> str:
+  """A track record (`pipeline.outcome_counts`) as 'held 2, contradicted 0, inconclusive 1
+  of 3 decisive'."""
+  return (f"held {counts['held']}, contradicted {counts['contradicted']}, inconclusive "
+          f"{counts['inconclusive']} of {counts['decisive']} decisive")
+
+
 def percent(x: float | None) -> str:
   """'12.3%'; '–' for None."""
   return "–" if x is None else f"{x:.1%}"

@@ -19,9 +19,10 @@ from cch_jax.experiments.common import workdir as workdir_lib
 
 def watched_members(members: kd.Members, lam: float, temperature: float,
                     n_teachers: int) -> dict[str, tuple[int, int]]:
-  """Seed 0's KD student at (lam, temperature) per teacher g ('kd:g'), and seed 0's
-  baseline against each teacher ('baseline:g'): {name: (member index, teacher index)}."""
-  first = members.seed == 0
+  """The first split's seed-0 KD student at (lam, temperature) per teacher g ('kd:g'), and
+  its seed-0 baseline against each teacher ('baseline:g'): {name: (member index, teacher
+  index)}."""
+  first = (members.seed == 0) & (members.split == 0)
   base = int(np.flatnonzero(first & members.baseline)[0])
   at_ref = (first & ~members.baseline & np.isclose(members.lam, lam)
             & np.isclose(members.temperature, temperature))

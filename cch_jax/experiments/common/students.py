@@ -1,7 +1,9 @@
-"""Student populations: the members of a `kd` block and their training.
+"""Student populations: the members of a `kd` block, their training, and the pilot.
 
   members = student_members(config.kd, n_teachers=3, splits=5)
   result = fit_students(config.student, n_classes, train, members, workdir, seed, val, test)
+  pilot_accuracy(result, pilot_step(config.student.train, 0.2))   # (M,) validation accuracy
+  pilot_student_block(config.student, "width:0.5", 120)           # a short, narrower run
 """
 
 from __future__ import annotations
@@ -48,3 +50,61 @@ def fit_students(block: ml_collections.ConfigDict, n_classes: int,
   return kd.fit_population(model, kd.TrainConfig.from_mapping(block.train), train,
                            members, workdir, key=jax.random.key(seed + 1), val=val,
                            test=test, on_segment=on_segment)
+
+
+def pilot_step(train: ml_collections.ConfigDict, fraction: Any) -> int:
+  """The step at which the pilot reads the students: `fraction` of train.steps, which
+  must be an evaluation step (a multiple of train.eval_every)."""
+  if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) \
+      or not 0 < fraction <= 1:
+    raise ValueError(f"pilot.fraction: expected a number in (0, 1], got {fraction!r}")
+  step = round(fraction * train.steps)
+  if step < 1 or (step % train.eval_every and step != train.steps):
+    raise ValueError(
+        f"pilot.fraction: {fraction:g} of student.train.steps = {train.steps} is step "
+        f"{step}, not an evaluation step; expected a multiple of student.train.eval_every "
+        f"= {train.eval_every}")
+  return step
+
+
+def pilot_accuracy(result: kd.PopulationResult, step: int) -> np.ndarray:
+  """(M,) each member's validation accuracy at `step` (an evaluation step of the run)."""
+  return np.asarray(result.curves[kd.VAL_CURVE][:, step - 1])
+
+
+PILOT_VARIANTS = ("rows", "width")
+"""Cheaper pilots (`pilot_variants`): 'rows:r' trains on the first r of each split's
+training rows, 'width:w' a student whose layer widths are scaled by w."""
+
+
+def pilot_variants(text: str) -> dict[str, float]:
+  """pilot.variants ('rows:0.5,width:0.5', or '') as {spec: fraction}, each checked."""
+  out = {}
+  for spec in (s.strip() for s in text.split(",") if s.strip()):
+    kind, _, value = spec.partition(":")
+    try:
+      fraction = float(value)
+    except ValueError:
+      fraction = float("nan")
+    if kind not in PILOT_VARIANTS or not 0 < fraction <= 1:
+      raise ValueError(f"pilot.variants: expected comma-separated 'rows:r' or 'width:w' "
+                       f"with 0 < r, w <= 1, got {spec!r}")
+    out[spec] = fraction
+  return out
+
+
+def pilot_student_block(student: ml_collections.ConfigDict, spec: str, step: int
+                        ) -> ml_collections.ConfigDict:
+  """The student block of a short pilot run: `step` steps on its own schedule (warm-up
+  scaled alike, one evaluation at the end), widths scaled for 'width:w'."""
+  block = ml_collections.ConfigDict(student.to_dict())
+  kind, _, value = spec.partition(":")
+  if kind == "width":
+    scale = lambda widths: tuple(max(1, round(float(value) * w)) for w in widths)
+    block.model.widths, block.model.features = scale(block.model.widths), scale(
+        block.model.features)
+    block.model.hidden = max(1, round(float(value) * block.model.hidden))
+  share = step / student.train.steps
+  block.train.update(steps=step, warmup_steps=round(student.train.warmup_steps * share),
+                     eval_every=step, checkpoint_every=step)
+  return block

@@ -11,7 +11,7 @@ from cch_jax.experiments.common import config as blocks
 def benchmark_config() -> ml_collections.ConfigDict:
   """Views (every ordered pair is a teacher → student pair), splits, the encoder and
   student blocks, the analysis (several estimators and label estimators: each gap is a
-  criterion) and the students' kd block."""
+  criterion), the students' kd block and the pilot."""
   config = ml_collections.ConfigDict()
   config.experiment = "criteria_benchmark"
   config.seed = 0
@@ -19,16 +19,17 @@ def benchmark_config() -> ml_collections.ConfigDict:
   config.views = "clean,mnistm,blur:sigma=2,noise:std=0.5"
   config.splits = 5
   config.encoder = blocks.model_and_train("mlp", 800)
-  config.student = blocks.model_and_train("mlp", 600, evaluations=4)
+  config.student = blocks.model_and_train("mlp", 600, evaluations=5)
   config.analysis = ml_collections.ConfigDict({
-      "split": "validation+test", "estimators": "latent,ksg,gaussian",
+      "split": "validation+test", "estimators": "copula,ksg,latent",
       "label_estimators": "label_knn,label_probe", "reduce_dim": 8, "n_resamples": 20,
-      "calibrate": True, "calibration_seeds": 2,
+      "calibrate": True, "calibration_draws": 10,
       "options": {"latent": {"seeds": 2, "steps": 300, "batch": 128, "latent": 8,
                              "width": 64, "k": 3},
-                  "ksg": {"k": 3}, "gaussian": {}, "label_knn": {"k": 3},
+                  "ksg": {"k": 3}, "copula": {}, "label_knn": {"k": 3},
                   "label_probe": {"seeds": 2}}})
   config.kd = blocks.kd_block(lams=(0.1, 0.25, 0.5, 0.9), temperatures=(1.0, 3.0), seeds=5)
+  config.pilot = blocks.pilot_block(variants="rows:0.5,width:0.5")
   return config
 
 
@@ -40,6 +41,7 @@ def tiny(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   config.student = blocks.tiny_model_and_train()
   config.analysis.estimators = "ksg,gaussian"
   config.analysis.n_resamples = 5
-  config.analysis.calibration_seeds = 1
+  config.analysis.calibration_draws = 10
   config.kd.update(lams=(0.5,), temperatures=(3.0,), seeds=2)
+  config.pilot.update(fraction=0.5, variants="rows:0.5")  # tiny runs evaluate twice
   return config

@@ -23,11 +23,16 @@ def _criteria_figure(results: dict[str, Any]) -> plt.Figure:
   rows = results["ranking"]
   fig, axes = plt.subplots(1, 2, figsize=(11, 0.35 * len(rows) + 1.5), sharey=True)
   y = np.arange(len(rows))[::-1]
-  rho = [r["spearman"] or 0.0 for r in rows]
-  axes[0].barh(y, rho, color=["tab:blue" if r["signed"] else "tab:olive" for r in rows])
+  rho = np.asarray([r["spearman"] or 0.0 for r in rows])
+  low = [r.get("spearman_ci_low") for r in rows]
+  high = [r.get("spearman_ci_high") for r in rows]
+  err = np.asarray([[x - a if a is not None else 0.0 for x, a in zip(rho, low)],
+                    [b - x if b is not None else 0.0 for x, b in zip(rho, high)]])
+  axes[0].barh(y, rho, xerr=err, capsize=2,
+               color=["tab:blue" if r["signed"] else "tab:olive" for r in rows])
   axes[0].set_yticks(y, [r["criterion"] for r in rows], fontsize=8)
   axes[0].axvline(0, color="k", lw=0.8)
-  axes[0].set_xlabel("Spearman ρ with the measured gain")
+  axes[0].set_xlabel("Spearman ρ with the measured gain (95% bootstrap CI)")
   agree = [r["sign_agreement"] if r["sign_agreement"] is not None else np.nan for r in rows]
   axes[1].barh(y, agree, color="tab:blue")
   axes[1].axvline(0.5, color="k", lw=0.8, ls="--")
@@ -42,17 +47,19 @@ def _pairs_figure(results: dict[str, Any]) -> plt.Figure:
   key = results["primary_gap"]
   fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
   for i, q in enumerate(pairs):
-    axes[0].errorbar(i, q["gain"]["mean"], yerr=q["gain"]["se"], fmt="o", color="k")
+    g = q["gain"]
+    axes[0].errorbar(i, g["mean"], yerr=[[g["mean"] - g["ci_low"]], [g["ci_high"] - g["mean"]]],
+                     fmt="o", color="k")
     axes[0].scatter([i] * len(q["per_split"]), q["per_split"], s=12, color="tab:blue",
                     alpha=0.6)
-    for gap, label in zip(q["criteria_per_split"][key], q["verdicts"]):
-      axes[1].scatter(gap, q["gain"]["mean"], s=18, color=VERDICT_COLORS[label], alpha=0.7)
+    axes[1].scatter(q["criteria"][key], g["mean"], s=24,
+                    color=VERDICT_COLORS[q["verdict"]["label"]], alpha=0.8)
   axes[0].axhline(0, color="k", lw=0.8)
   axes[0].set_xticks(range(len(pairs)), [f"{q['teacher']}→{q['student']}" for q in pairs],
                      rotation=70, fontsize=7)
-  axes[0].set_ylabel("KD gain (mean ± SE; dots: splits)")
+  axes[0].set_ylabel("KD gain (mean, 95% CI; dots: splits)")
   axes[1].axhline(0, color="k", lw=0.8)
   axes[1].axvline(0, color="k", lw=0.8)
-  axes[1].set_xlabel(f"{key} per split (color: calibrated verdict)")
+  axes[1].set_xlabel(f"{key}, mean over splits (color: pooled calibrated verdict)")
   axes[1].set_ylabel("pair's mean KD gain")
   return fig

@@ -1,13 +1,14 @@
 """The criteria benchmark's report.json dict from its stages' outputs (pure: no I/O).
 
 Keys: views, splits, seeds, reference {lam, temperature}, pairs (one per ordered pair:
-teacher, student, gain (summary over splits), per_split, sign_stable, baseline, best {lam,
-temperature, val_gain, best_val_gain, test_gain}, criteria {name: mean over splits},
-criteria_per_split, gap_ci, verdicts (calibrated, per split), reasons, uncalibrated (per
-split), held, held_on_split, exact_rule), ranking (`pipeline.rank_criteria` rows),
-verdicts {calibrated, uncalibrated: track records}, prediction (the criterion the verdict
-comes from and its track record), primary_gap, analysis_rows, calibration, and the
-header's keys (experiment, source, n_classes, n, config, versions).
+teacher, student, gain (summary over the per-split means of splits × seeds), per_split,
+sign_stable, baseline, recommended {lam, temperature, val_gain, best_val_gain, test_gain},
+criteria {name: mean over splits}, criteria_per_split, gap_ci, verdict and uncalibrated
+(the CCH verdict pooled over splits: label, reason, outcome), pilot (label, gain,
+outcome), verdicts_per_split, calibration, exact_rule), ranking (`pipeline.rank_criteria`
+rows), track_record {cch_gap, cch_gap_uncalibrated, pilot: per-pair outcome counts},
+pilot {step, steps, compute_share}, primary_gap, analysis_rows, calibration (per pair),
+and the header's keys (experiment, source, n_classes, n, config, versions).
 """
 
 from __future__ import annotations
@@ -26,102 +27,137 @@ from cch_jax.experiments.common.analysis import PairAnalysis, estimator_names, k
 
 @dataclasses.dataclass(frozen=True)
 class PairFindings:
-  """One ordered pair on one split: the analysis (calibrated verdict), the verdict
-  without the bias correction, and every criterion's value."""
+  """One ordered pair over its S splits: the analysis (calibrated verdicts), the same
+  without the bias correction, and every criterion's value per split."""
   analysis: PairAnalysis
-  uncalibrated: pipeline.Verdict
-  criteria: dict[str, Any]
+  uncalibrated: PairAnalysis
+  criteria: list[dict[str, Any]]
 
 
 @dataclasses.dataclass(frozen=True)
 class StudentRuns:
   """The students of one student view: members (`kd.paired_grid`, teacher index into
-  `teachers`), validation and test accuracy per member (M,)."""
+  `teachers`), validation and test accuracy per member (M,), the pilot (each member's
+  validation accuracy (M,) after `pilot_step` of its steps), the students' wall seconds
+  and the pilot variants' short runs {spec: {'accuracy' (M,), 'seconds'}}."""
   members: kd.Members
   val_accuracy: np.ndarray
   test_accuracy: np.ndarray
   teachers: list[str]
+  pilot_accuracy: np.ndarray
+  pilot_step: int
+  seconds: float = float("nan")
+  variants: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 def collect(header: Mapping[str, Any], analysis_block: ml_collections.ConfigDict,
             kd_block: ml_collections.ConfigDict, views: Sequence[str],
-            analyses: Sequence[Mapping[tuple[str, str], PairFindings]],
-            runs: Mapping[str, StudentRuns], calibration: list[dict[str, Any]]
-            ) -> dict[str, Any]:
-  """The results dict (see the module docstring): analyses[k][(t, s)] is split k's
-  findings of the pair t -> s, runs[s] the students of view s."""
+            findings: Mapping[tuple[str, str], PairFindings],
+            runs: Mapping[str, StudentRuns]) -> dict[str, Any]:
+  """The results dict (see the module docstring): findings[(t, s)] is the pair t -> s over
+  its splits, runs[s] the students of view s."""
   names = estimator_names(analysis_block)
   labels = known_names("analysis.label_estimators", analysis_block.label_estimators)
   known = pipeline.criteria_of(names, labels)
   ref = (float(kd_block.reference_lam), float(kd_block.reference_temperature))
-  pairs = [pair_entry(t, s, [a[(t, s)] for a in analyses], runs[s], ref, known)
+  pairs = [pair_entry(t, s, findings[(t, s)], runs[s], ref, known)
            for t in views for s in views if s != t]
-  ranking = pipeline.rank_criteria({c: [p["criteria"][c] for p in pairs] for c in known},
-                                   [p["gain"] for p in pairs], known)
-  calibrated = track_record(pairs, "verdicts")
-  first = analyses[0][(views[0], views[1])].analysis
-  return {**header, "views": list(views), "splits": len(analyses), "seeds": kd_block.seeds,
-          "analysis_rows": first.terms.n,
+  ranking = pipeline.rank_criteria(
+      {c: np.asarray([p["criteria_per_split"][c] for p in pairs]) for c in known},
+      np.asarray([p["per_split"] for p in pairs]), [p["gain"] for p in pairs], known)
+  first = findings[(views[0], views[1])].analysis
+  run = runs[views[0]]
+  steps = int(header["config"]["student"]["train"]["steps"])
+  records = {
+      "cch_gap": track_record(pairs, "verdict", first.verdict.criterion),
+      "cch_gap_uncalibrated": track_record(pairs, "uncalibrated",
+                                           f"{first.verdict.criterion}, uncalibrated"),
+      "pilot": track_record(pairs, "pilot", f"pilot: paired validation gain after "
+                            f"{run.pilot_step} of {steps} student steps")}
+  full = sum(r.seconds for r in runs.values())
+  variants = {}
+  for spec in run.variants:
+    records[f"pilot[{spec}]"] = track_record(
+        [{**p, "pilot": p["pilot_variants"][spec]} for p in pairs], "pilot",
+        f"pilot {spec}: a {run.pilot_step}-step run")
+    variants[spec] = {"seconds": sum(r.variants[spec]["seconds"] for r in runs.values()),
+                      "compute_share": sum(r.variants[spec]["seconds"]
+                                           for r in runs.values()) / full}
+  return {**header, "views": list(views), "splits": len(first.terms),
+          "seeds": kd_block.seeds, "analysis_rows": first.terms[0].n,
           "reference": {"lam": ref[0], "temperature": ref[1]}, "pairs": pairs,
-          "ranking": ranking, "verdicts": {"calibrated": calibrated,
-                                           "uncalibrated": track_record(pairs, "uncalibrated")},
-          "prediction": {"criterion": first.verdict.criterion, "track_record": calibrated},
-          "primary_gap": f"gap:{names[0]}-{labels[0]}", "calibration": calibration}
+          "ranking": ranking, "track_record": records,
+          "pilot": {"step": run.pilot_step, "steps": steps,
+                    "compute_share": run.pilot_step / steps, "students_seconds": full,
+                    "variants": variants},
+          "primary_gap": f"gap:{names[0]}-{labels[0]}",
+          "calibration": {f"{p['teacher']} -> {p['student']}": p["calibration"]
+                          for p in pairs}}
 
 
-def pair_entry(t: str, s: str, found: Sequence[PairFindings], runs: StudentRuns,
+def pair_entry(t: str, s: str, found: PairFindings, runs: StudentRuns,
                ref: tuple[float, float], known: Sequence[str]) -> dict[str, Any]:
-  """One ordered pair over its splits: gains at the reference (λ, T), the best (λ, T) on
-  validation with its test gain, criteria (per split and mean), verdicts and outcomes."""
+  """One ordered pair over its splits: the gain at the reference (λ, T) over splits ×
+  seeds; the CCH verdict (pooled over splits; calibrated and not), the pilot verdict and
+  each one's outcome; the (λ, T) recommended on validation with its test gain; criteria
+  per split and their means."""
   g = runs.teachers.index(t)
   test_rows = pipeline.paired_gains(runs.members, runs.test_accuracy)
   at_ref = pipeline.find(test_rows, g, *ref)
-  best = pipeline.recommend(pipeline.paired_gains(runs.members, runs.val_accuracy))[g]
-  best_test = 0.0 if best["lam"] == 0 else pipeline.find(
-      test_rows, g, best["lam"], best["temperature"])["gain"]["mean"]
-  per_split = {c: [f.criteria[c] for f in found] for c in known}
-  mean_gain = at_ref["gain"]["mean"]
-  verdicts = [f.analysis.verdict.label for f in found]
+  gain = at_ref["gain"]
+  pilot_gain = pipeline.find(pipeline.paired_gains(runs.members, runs.pilot_accuracy),
+                             g, *ref)["gain"]
+  per_split = {c: [f[c] for f in found.criteria] for c in known}
+  judged = lambda verdict: {"label": verdict.label, "reason": verdict.reason,
+                            "outcome": pipeline.prediction_outcome(verdict.label, gain)}
+  pilot = pipeline.gain_verdict(pilot_gain)
+  variants = {}
+  for spec, short in runs.variants.items():
+    short_gain = pipeline.find(pipeline.paired_gains(runs.members, short["accuracy"]),
+                               g, *ref)["gain"]
+    label = pipeline.gain_verdict(short_gain)
+    variants[spec] = {"label": label, "gain": short_gain,
+                      "outcome": pipeline.prediction_outcome(label, gain)}
   return {
-      "teacher": t, "student": s, "gain": at_ref["gain"], "per_split": at_ref["per_split"],
+      "teacher": t, "student": s, "gain": gain, "per_split": at_ref["per_split"],
       "sign_stable": at_ref["sign_stable"], "baseline": at_ref["baseline"]["mean"],
-      "best": {**best, "test_gain": best_test},
+      "recommended": recommended(runs, g, test_rows),
       "criteria": {c: float(np.mean(v)) for c, v in per_split.items()},
-      "criteria_per_split": per_split, "gap_ci": [f.criteria["ci"] for f in found],
-      "verdicts": verdicts, "reasons": [f.analysis.verdict.reason for f in found],
-      "uncalibrated": [f.uncalibrated.label for f in found],
-      "held": [pipeline.prediction_held(v, mean_gain) for v in verdicts],
-      "held_on_split": [pipeline.prediction_held(v, x)
-                        for v, x in zip(verdicts, at_ref["per_split"])],
-      "exact_rule": [f.criteria["exact_rule_detail"] for f in found]}
+      "criteria_per_split": per_split, "gap_ci": [f["ci"] for f in found.criteria],
+      "verdict": judged(found.analysis.verdict),
+      "uncalibrated": judged(found.uncalibrated.verdict),
+      "pilot": {"label": pilot, "gain": pilot_gain,
+                "outcome": pipeline.prediction_outcome(pilot, gain)},
+      "pilot_variants": variants,
+      "verdicts_per_split": [v.label for v in found.analysis.verdicts],
+      "calibration": found.analysis.biases[0] if found.analysis.biases else {},
+      "exact_rule": [f["exact_rule_detail"] for f in found.criteria]}
 
 
-def track_record(pairs: Sequence[Mapping[str, Any]], kind: str) -> dict[str, Any]:
-  """How the verdicts pairs[i][kind] (one per split) held, three ways.
+def recommended(runs: StudentRuns, teacher: int, test_rows: Sequence[Mapping[str, Any]]
+                ) -> dict[str, Any]:
+  """The (λ, T) with the best mean paired validation gain (λ = 0 when none beats the
+  baseline) and its test gain `summary` over splits × seeds (None for λ = 0)."""
+  best = pipeline.recommend(pipeline.paired_gains(runs.members, runs.val_accuracy))[teacher]
+  test = (None if best["lam"] == 0 else
+          pipeline.find(test_rows, teacher, best["lam"], best["temperature"])["gain"])
+  return {**best, "test_gain": test}
 
-  Per split (a user's situation: one split, one verdict): verdict k against split k's
-  mean gain over seeds ('held', 'decisive'), and against the pair's mean gain over all
-  splits and seeds ('held_vs_pair_mean'); the S verdicts of a pair share its teacher and
-  student, so they are not independent. Per pair: the consensus verdict (decisive only
-  when every split's verdict is the same decisive label) against the pair's mean gain
-  ('pairs_decisive', 'pairs_held'), and how many of those pairs have a gain whose CI
-  excludes 0 ('pairs_decisive_significant', 'pairs_held_significant').
-  """
-  held = pipeline.prediction_held
-  split_level = [(held(v, x), held(v, p["gain"]["mean"]))
-                 for p in pairs for v, x in zip(p[kind], p["per_split"])]
-  decided = [(own, pooled) for own, pooled in split_level if own is not None]
-  consensus = [(p[kind][0] if len(set(p[kind])) == 1 else pipeline.UNCERTAIN, p)
-               for p in pairs]
-  pair_held = [(held(v, p["gain"]["mean"]),
-                stats.ci_side(p["gain"]["ci_low"], p["gain"]["ci_high"]) != 0)
-               for v, p in consensus]
-  pair_decided = [(h, sig) for h, sig in pair_held if h is not None]
-  n_held = sum(own for own, _ in decided)
-  return {"verdicts": len(split_level), "decisive": len(decided), "held": int(n_held),
-          "held_rate": n_held / len(decided) if decided else None,
-          "held_vs_pair_mean": int(sum(bool(pooled) for _, pooled in decided)),
-          "pairs": len(pairs), "pairs_decisive": len(pair_decided),
-          "pairs_held": int(sum(h for h, _ in pair_decided)),
-          "pairs_decisive_significant": sum(sig for _, sig in pair_decided),
-          "pairs_held_significant": int(sum(h for h, sig in pair_decided if sig))}
+
+def track_record(pairs: Sequence[Mapping[str, Any]], kind: str, criterion: str
+                 ) -> dict[str, Any]:
+  """How the verdicts pairs[i][kind] (one per pair, pooled over its splits) fared against
+  the pair's gain CI over splits × seeds: `pipeline.outcome_counts` per pair, plus
+  n_pairs, n_pairs_significant (the gain's CI excludes 0) and, among those, the decisive
+  and held counts."""
+  outcomes = [p[kind]["outcome"] for p in pairs]
+  significant = [stats.ci_side(p["gain"]["ci_low"], p["gain"]["ci_high"]) != 0
+                 for p in pairs]
+  on_significant = [o for o, sig in zip(outcomes, significant) if sig]
+  counts = pipeline.outcome_counts(outcomes)
+  return {"criterion": criterion, **counts, "n_pairs": len(pairs),
+          "n_pairs_significant": int(sum(significant)),
+          "decisive_significant": sum(o is not None for o in on_significant),
+          "held_significant": on_significant.count(pipeline.HELD),
+          "held_rate": (counts["held"] / (counts["held"] + counts["contradicted"])
+                        if counts["held"] + counts["contradicted"] else None)}

@@ -33,8 +33,8 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
                            range(config.kd.seeds), config.kd.beta)
   encoders.check_population("teacher", config.teacher, 1)
   encoders.check_population("student", config.student, len(members))
-  [teacher] = encoders.train_on_views(config.teacher, ds, [teacher_view],
-                                      os.path.join(workdir, "teacher"), config.seed)
+  [[teacher]] = encoders.train_on_views(config.teacher, [ds], [teacher_view],
+                                        os.path.join(workdir, "teacher"), config.seed)
   logging.info("teacher (%s): test accuracy %.4f", teacher_view, teacher.accuracy["test"])
   targets = kd.teacher_targets(teacher.model, teacher.params, ds.train.views[teacher_view],
                                features=config.kd.beta > 0)

@@ -1,14 +1,18 @@
 """A study's report.json dict from its stages' outputs (pure: no I/O).
 
 Keys: for the top-ranked teacher (the only one in a pair run) at top level
-`teacher_view`, `i_teacher_student`, `i_student_label`, `gap` (each {'value', 'ci_low',
-'ci_high', 'per_estimator'}), `verdict`, `reason`, `criterion`, and when training ran
-`student_baseline`, `student_kd`, `kd_gain` ({'mean', 'std', 'se', 'ci_low', 'ci_high',
-'per_seed'}), `prediction_held`, `recommended` ({'lam', 'temperature', 'val_gain',
-'best_val_gain', 'test_gain'}); `teachers` (the same per teacher, plus accuracy, rank and
-the sweep), `ranking`, `agreement` (several teachers), `monitor`, `a_priori`,
-`kd_reference`, `members`, `member_test_accuracy`, and the header's keys (experiment,
-views, source, n_classes, n, analysis, config, metadata).
+`teacher_view`, `i_teacher_student`, `i_student_label`, `gap` (each pooled over splits:
+{'value', 'ci_low', 'ci_high', 'per_split', 'ci', 'per_estimator'}), `verdict` (pooled
+over splits), `reason`, `criterion`, `p_other_sign`, and when training ran
+`student_baseline`, `student_kd`, `kd_gain` (`pipeline.summary` over the per-split means
+of splits × seeds), `outcome` ('held' / 'contradicted' / 'inconclusive' / None), `pilot`
+({'label', 'gain', 'outcome'}), `recommended` ({'lam', 'temperature', 'val_gain',
+'best_val_gain', 'test_gain'}); `teachers` (the same per teacher, plus accuracy, rank,
+per-split verdicts, biases and the sweep), `ranking`, `gap_ranking` and `gain_ranking`
+(`pipeline.rank_with_ties`: paired differences, ties, rank intervals), `agreement`
+(several teachers), `monitor`, `a_priori`, `kd_reference`, `members`,
+`member_test_accuracy`, and the header's keys (experiment, views, source, n_classes, n,
+splits, seeds, analysis, config, metadata).
 """
 
 from __future__ import annotations
@@ -21,86 +25,144 @@ import numpy as np
 
 from cch_jax import kd, pipeline
 from cch_jax.experiments.common.analysis import PairAnalysis
+from cch_jax.utils import stats
 
 TOP_LEVEL = ("teacher_view", "i_teacher_student", "i_student_label", "gap", "verdict",
-             "reason", "criterion", "student_baseline", "student_kd", "kd_gain",
-             "prediction_held", "recommended")
+             "reason", "criterion", "p_other_sign", "bias_known", "verdict_gap",
+             "student_baseline", "student_kd",
+             "kd_gain", "outcome", "pilot", "recommended")
+
+
+def pooled_term(terms: Sequence[pipeline.Term]) -> dict[str, Any]:
+  """One term over S splits: 'value' the mean over splits, a 95% Student-t CI over the
+  splits' values (S = 1: the split's own CI), 'per_split' and 'per_estimator' (each
+  estimator likewise)."""
+
+  def pool(values: Sequence[Mapping[str, float]]) -> dict[str, Any]:
+    if len(values) == 1:
+      return {k: values[0][k] for k in ("value", "ci_low", "ci_high")} | {
+          "per_split": [values[0]["value"]], "ci": values[0].get("ci", "")}
+    t = stats.t_interval(np.asarray([v["value"] for v in values]))
+    return {"value": t.mean, "ci_low": t.ci_low, "ci_high": t.ci_high,
+            "per_split": [v["value"] for v in values],
+            "ci": f"Student t over {len(values)} splits"}
+
+  out = pool([{"value": t.value, "ci_low": t.ci_low, "ci_high": t.ci_high} for t in terms])
+  out["per_estimator"] = {name: pool([t.per_estimator[name] for t in terms])
+                          for name in terms[0].per_estimator}
+  return out
+
+
+def mean_biases(biases: Sequence[Mapping[str, Mapping[str, Any]]]
+                ) -> dict[str, float | None]:
+  """Per estimator, its gap's bias averaged over the splits (None where not calibrated
+  or unknown on a split)."""
+  names = {name for split in biases for name in split}
+  values = {name: [split.get(name, {}).get("bias", float("nan")) for split in biases]
+            for name in names}
+  return {name: float(np.mean(v)) if np.isfinite(v).all() else None
+          for name, v in values.items()}
 
 
 def teacher_entry(index: int, view: str, accuracy: Mapping[str, float],
                   found: PairAnalysis) -> dict[str, Any]:
-  """One teacher's analysis: terms, verdict (per estimator too), biases, warnings."""
-  terms, v = found.terms, found.verdict
+  """One teacher's analysis over the splits: the terms pooled over splits, the pooled
+  verdict (per estimator too), per-split verdicts, biases, warnings."""
+  v = found.verdict
+  terms = found.terms
   return {"index": index, "teacher_view": view, "accuracy": dict(accuracy),
-          "i_teacher_student": terms.i_teacher_student.to_dict(),
-          "i_student_label": terms.i_student_label.to_dict(), "gap": terms.gap.to_dict(),
-          "verdict": v.label, "reason": v.reason, "verdict_per_estimator": v.per_estimator,
-          "criterion": v.criterion, "gap_bias": found.biases,
-          "estimators_disagree": v.disagreement, "warnings": list(terms.warnings)}
+          "i_teacher_student": pooled_term([t.i_teacher_student for t in terms]),
+          "i_student_label": pooled_term([t.i_student_label for t in terms]),
+          "gap": pooled_term([t.gap for t in terms]),
+          "verdict": v.label, "reason": v.reason, "criterion": v.criterion,
+          "p_other_sign": v.p_other_sign, "bias_known": v.bias_known,
+          "verdict_gap": {"value": v.gap, "ci_low": v.ci_low, "ci_high": v.ci_high},
+          "verdict_per_estimator": v.per_estimator,
+          "verdicts_per_split": [x.label for x in found.verdicts],
+          "gap_bias": found.biases, "gap_bias_mean": mean_biases(found.biases),
+          "estimators_disagree": v.disagreement,
+          "warnings": sorted({w for t in terms for w in t.warnings})}
 
 
 def analysis_results(header: Mapping[str, Any], accuracies: Sequence[Mapping[str, float]],
                      student_accuracy: Mapping[str, float], found: Sequence[PairAnalysis],
                      a_priori: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-  """The analysis part (stages 1-3): header['teacher_views'][g] has accuracies[g] and
-  found[g]; teachers ranked by gap, the top-ranked one's keys hoisted to the top level."""
+  """The analysis part (stages 1-3): header['teacher_views'][g] has accuracies[g] (means
+  over splits) and found[g]; teachers ranked by pooled gap (with paired differences over
+  splits when there are several), the top-ranked one's keys hoisted to the top level."""
   teachers = [teacher_entry(g, view, acc, f) for g, (view, acc, f) in
               enumerate(zip(header["teacher_views"], accuracies, found))]
   ranking = pipeline.rank_teachers({t["teacher_view"]: t["gap"]["value"] for t in teachers})
   for t in teachers:
     t["rank"] = ranking.index(t["teacher_view"]) + 1
-  first = found[0].terms
+  first = found[0].terms[0]
   results = {**header, "analysis": {
       **header["analysis"], "primary": first.primary,
       "estimators": list(first.gap.per_estimator), "label_entropy": first.label_entropy},
       "student_encoder_accuracy": dict(student_accuracy), "teachers": teachers,
       "ranking": ranking, "a_priori": list(a_priori)}
+  if len(teachers) >= 2 and len(found[0].terms) >= 2:
+    results["gap_ranking"] = pipeline.rank_with_ties(
+        {t["teacher_view"]: t["gap"]["per_split"] for t in teachers})
   _hoist(results)
   return results
 
 
 def a_priori_entry(steps: int, views: Sequence[str], found: Sequence[PairAnalysis]
                    ) -> dict[str, Any]:
-  """The verdicts of encoders trained only `steps` steps."""
+  """The verdicts of encoders trained only `steps` steps (first split)."""
   return {"steps": steps, "teachers": [
-      {"view": view, "gap": f.terms.gap.to_dict(), "verdict": f.verdict.label}
+      {"view": view, "gap": f.terms[0].gap.to_dict(), "verdict": f.verdict.label}
       for view, f in zip(views, found)]}
 
 
 def add_training(results: dict[str, Any], kd_block: ml_collections.ConfigDict,
-                 members: kd.Members, val_accuracy: Any, test_accuracy: Any,
-                 monitor: Mapping[str, Any]) -> None:
-  """Adds stage 4 to `results`: per teacher the gains at the reference (λ, T), whether the
-  prediction held, the recommended (λ, T) and the sweep; agreement over teachers; the gap
-  monitor's summary (`common.monitor.summarise`). Accuracies are per member (M,)."""
-  test_rows = pipeline.paired_gains(members, np.asarray(test_accuracy))
-  val_rows = pipeline.paired_gains(members, np.asarray(val_accuracy))
-  best = pipeline.recommend(val_rows)
+                 members: kd.Members, population: kd.PopulationResult,
+                 pilot_accuracy: np.ndarray, pilot_step: int, monitor: Mapping[str, Any]
+                 ) -> None:
+  """Adds stage 4 to `results`: per teacher the gains at the reference (λ, T) over splits
+  × seeds and the CCH prediction's outcome; the pilot's verdict (its paired validation
+  gain at the reference) and outcome; the recommended (λ, T) with its test gain; the
+  sweep; over teachers the measured ranking with ties and the agreement; the gap
+  monitor's summary (`common.monitor.summarise`)."""
+  rows = {name: pipeline.paired_gains(members, np.asarray(acc)) for name, acc in (
+      ("test", population.test_accuracy), ("val", population.val_accuracy),
+      ("pilot", pilot_accuracy))}
+  best = pipeline.recommend(rows["val"])
   lam, temp = float(kd_block.reference_lam), float(kd_block.reference_temperature)
-  for t in results["teachers"]:
+  at_ref = [pipeline.find(rows["test"], t["index"], lam, temp) for t in results["teachers"]]
+  for t, ref in zip(results["teachers"], at_ref):
     g = t["index"]
-    ref = pipeline.find(test_rows, g, lam, temp)
+    pilot_gain = pipeline.find(rows["pilot"], g, lam, temp)["gain"]
+    pilot = pipeline.gain_verdict(pilot_gain)
     t.update(student_baseline=ref["baseline"], student_kd=ref["kd"], kd_gain=ref["gain"],
-             prediction_held=pipeline.prediction_held(t["verdict"], ref["gain"]["mean"]))
+             outcome=pipeline.prediction_outcome(t["verdict"], ref["gain"]),
+             pilot={"label": pilot, "gain": pilot_gain,
+                    "outcome": pipeline.prediction_outcome(pilot, ref["gain"])})
     rec = dict(best[g])
-    rec["test_gain"] = (pipeline.find(test_rows, g, rec["lam"], rec["temperature"])["gain"]
+    rec["test_gain"] = (pipeline.find(rows["test"], g, rec["lam"], rec["temperature"])["gain"]
                         if rec["lam"] > 0 else None)
     t["recommended"] = rec
     t["sweep"] = [{"lam": r["lam"], "temperature": r["temperature"],
                    "val_gain": v["gain"]["mean"], "kd": r["kd"], "gain": r["gain"]}
-                  for r, v in zip(test_rows, val_rows) if r["teacher"] == g]
+                  for r, v in zip(rows["test"], rows["val"]) if r["teacher"] == g]
   results["kd_reference"] = {"lam": lam, "temperature": temp, "seeds": kd_block.seeds}
+  steps = int(population.curves["loss"].shape[1])
+  results["pilot_step"] = {"step": pilot_step, "steps": steps,
+                           "compute_share": pilot_step / steps}
   results["members"] = members.to_dict()
-  results["member_test_accuracy"] = np.asarray(test_accuracy).tolist()
+  results["member_test_accuracy"] = np.asarray(population.test_accuracy).tolist()
   teachers = results["teachers"]
+  results["track_record"] = {
+      "cch_gap": pipeline.outcome_counts([t["outcome"] for t in teachers]),
+      "pilot": pipeline.outcome_counts([t["pilot"]["outcome"] for t in teachers])}
   if len(teachers) >= 2:
+    results["gain_ranking"] = pipeline.rank_with_ties(
+        {t["teacher_view"]: pipeline.units_of(r) for t, r in zip(teachers, at_ref)})
     results["agreement"] = pipeline.agreement(
-        [t["gap"]["value"] for t in teachers], [t["kd_gain"] for t in teachers],
-        [t["verdict"] for t in teachers])
+        [t["gap"]["value"] for t in teachers], at_ref, [t["verdict"] for t in teachers])
   results["monitor"] = dict(monitor)
   _hoist(results)
-
-
 def _hoist(results: dict[str, Any]) -> None:
   top = next(t for t in results["teachers"] if t["rank"] == 1)
   results.update({k: top[k] for k in TOP_LEVEL if k in top})

@@ -1,16 +1,19 @@
 """The study's stages (each logged with progress; training checkpointed and resumable):
-  1. teachers: one encoder per teacher view, views of one shape as one population
-     (workdir/teachers/);
-  2. student encoder: one trained on the student view alone (workdir/student/);
-  3. analysis: H_t, H_s on the held-out analysis rows (never trained on) -> the CCH terms
-     with CIs per estimator -> verdict per teacher -> ranking; optionally again with
-     encoders trained only `analysis.a_priori_steps` steps (0 = untrained);
-  4. unless config.train is False: one population of students, a λ = 0 baseline per seed
-     plus KD from every teacher at every (λ, T) (workdir/students/), with the gap
-     re-estimated on the KD students' representations at every segment
-     (workdir/monitor.json).
+Every stage runs on each of config.splits repeated stratified splits of the data:
+  1. teachers: one encoder per teacher view and split, views of one shape as one
+     population (workdir/teachers/);
+  2. student encoder: one per split, trained on the student view alone (workdir/student/);
+  3. analysis: per split, H_t and H_s on its held-out analysis rows (never trained on) ->
+     the CCH terms with CIs per estimator; per teacher one calibration covering its
+     splits, the verdict per split and pooled over splits -> ranking; optionally again on
+     the first split with encoders trained only `analysis.a_priori_steps` steps;
+  4. unless config.train is False: one population of students over splits × seeds, a
+     λ = 0 baseline per (split, seed) plus KD from every teacher at every (λ, T)
+     (workdir/students/); the pilot reads each member's validation accuracy after
+     pilot.fraction of its steps; the gap is re-estimated on the first split's watched
+     students at every segment (workdir/monitor.json).
 Then report.json, report.md and PNG plots (written whole at the end) and one line with the
-verdict.
+CCH verdict and the pilot's.
 """
 
 from __future__ import annotations
@@ -25,20 +28,22 @@ import numpy as np
 from absl import logging
 
 from cch_jax import data, kd, mi, pipeline
-from cch_jax.experiments.common import analysis, encoders, monitor, students, workdir as wd
+from cch_jax.experiments.common import (analysis, encoders, monitor, splits, students,
+                                        workdir as wd)
 from cch_jax.experiments.study import plots, report, results as results_lib
 from cch_jax.utils import files
 
 
 def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
   """The study of config.data.teacher (one view or several, comma-separated)."""
-  return run_study(config, workdir, data.load_views(config.data))
+  return run_study(config, workdir, splits.load_splits(config.data, config.splits))
 
 
 def run_blur(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
   """The study of the teachers config.blur describes (`blur_teachers`)."""
   views = ",".join(blur_teachers(config.blur))
-  return run_study(config, workdir, data.load_views(config.data, teacher=views))
+  return run_study(config, workdir, splits.load_splits(config.data, config.splits,
+                                                        teacher=views))
 
 
 def blur_teachers(blur: ml_collections.ConfigDict) -> list[str]:
@@ -54,44 +59,51 @@ def blur_teachers(blur: ml_collections.ConfigDict) -> list[str]:
   return views
 
 
-def run_study(config: ml_collections.ConfigDict, workdir: str, ds: data.MultiViewData
-              ) -> dict[str, Any]:
-  """Runs stages 1-4 on `ds` and writes the report."""
-  held = analysis.analysis_rows(ds, config.analysis.split)
-  check_study(config, ds, held)
+def run_study(config: ml_collections.ConfigDict, workdir: str,
+              parts: Sequence[data.MultiViewData]) -> dict[str, Any]:
+  """Runs stages 1-4 on the S splits `parts` and writes the report."""
+  ds = parts[0]
+  held = [analysis.analysis_rows(p, config.analysis.split) for p in parts]
+  check_study(config, ds, held[0])
   wd.guard_workdir(workdir, {
       "data": config.data.to_dict(), "teacher_views": list(ds.teacher),
-      "student_view": ds.student, "teacher": config.teacher.to_dict(),
-      "student": config.student.to_dict(), "kd": config.kd.to_dict(), "seed": config.seed})
-  logging.info("data: %s; analysis rows: %d (%s)", ds.summary(), held.n,
-               config.analysis.split)
+      "student_view": ds.student, "splits": config.splits,
+      "teacher": config.teacher.to_dict(), "student": config.student.to_dict(),
+      "kd": config.kd.to_dict(), "pilot": config.pilot.to_dict(), "seed": config.seed})
+  logging.info("data: %s; %d splits; analysis rows: %d (%s)", ds.summary(), len(parts),
+               held[0].n, config.analysis.split)
   views, key, clock = ds.teacher, jax.random.key(config.seed), wd.Clock()
-  logging.info("stage 1/4: %d teachers on %s", len(views), ", ".join(map(repr, views)))
-  teachers = encoders.train_on_views(config.teacher, ds, views,
+  logging.info("stage 1/4: %d teachers on %s × %d splits", len(views),
+               ", ".join(map(repr, views)), len(parts))
+  teachers = encoders.train_on_views(config.teacher, parts, views,
                                      os.path.join(workdir, "teachers"), config.seed)
   clock("teachers")
-  logging.info("stage 2/4: student encoder on %r", ds.student)
-  [student] = encoders.train_on_views(config.student, ds, [ds.student],
+  logging.info("stage 2/4: student encoder on %r × %d splits", ds.student, len(parts))
+  [student] = encoders.train_on_views(config.student, parts, [ds.student],
                                       os.path.join(workdir, "student"), config.seed)
   clock("student_encoder")
-  logging.info("stage 3/4: CCH analysis on %d held-out rows", held.n)
-  h_t = represent(teachers, held, views)
-  [h_s] = represent([student], held, [ds.student])
+  logging.info("stage 3/4: CCH analysis on %d held-out rows × %d splits", held[0].n,
+               len(parts))
+  h_t = [[represent(e, h, v) for e, h in zip(split_encoders, held)]
+         for split_encoders, v in zip(teachers, views)]
+  h_s = [represent(e, h, ds.student) for e, h in zip(student, held)]
   found = analyse(config, held, jax.random.fold_in(key, 1), h_t, h_s, views)
-  a_priori = [a_priori_verdicts(config, ds, held, key, steps)
+  a_priori = [a_priori_verdicts(config, ds, held[0], key, steps)
               for steps in config.analysis.a_priori_steps]
   clock("analysis")
   out = results_lib.analysis_results(
-      header(config, ds, held), [t.accuracy for t in teachers], student.accuracy, found,
-      a_priori)
+      header(config, ds, held[0]), [encoders.mean_accuracy(t) for t in teachers],
+      encoders.mean_accuracy(student), found, a_priori)
   if config.train:
-    logging.info("stage 4/4: baseline and KD students (%d teachers)", len(views))
-    members = students.student_members(config.kd, len(views))
-    population, records = train_students(config, ds, held, teachers, h_t, members,
-                                         workdir)
-    results_lib.add_training(out, config.kd, members, population.val_accuracy,
-                             population.test_accuracy, monitor.summarise(
-                                 records, list(views), monitor_estimators(config)))
+    logging.info("stage 4/4: baseline and KD students (%d teachers × %d splits)",
+                 len(views), len(parts))
+    members = students.student_members(config.kd, len(views), len(parts))
+    population, pilot, records = train_students(config, parts, held, teachers, h_t,
+                                                members, workdir)
+    results_lib.add_training(
+        out, config.kd, members, population, pilot,
+        students.pilot_step(config.student.train, config.pilot.fraction),
+        monitor.summarise(records, list(views), monitor_estimators(config)))
     clock("students")
   out["seconds"] = clock.seconds
   path = os.path.join(workdir, "report.md")
@@ -108,6 +120,7 @@ def header(config: ml_collections.ConfigDict, ds: data.MultiViewData, held: data
   a = config.analysis
   return {"experiment": config.experiment, "student_view": ds.student,
           "teacher_views": list(ds.teacher), "source": ds.source, "n_classes": ds.n_classes,
+          "splits": config.splits, "seeds": config.kd.seeds,
           "n": {name: s.n for name, s in ds.splits().items()},
           "analysis": {"split": a.split, "n": held.n, "label_estimator": a.label_estimator,
                        "reduce_dim": a.reduce_dim},
@@ -142,29 +155,44 @@ def check_study(config: ml_collections.ConfigDict, ds: data.MultiViewData,
                      f"{a.a_priori_steps}")
   shapes = [ds.train.views[v].shape for v in ds.teacher]
   encoders.check_population("teacher", config.teacher,
-                            min(shapes.count(s) for s in shapes))
-  encoders.check_population("student", config.student, 1)
-  members = students.student_members(config.kd, len(ds.teacher))
+                            min(shapes.count(s) for s in shapes) * config.splits)
+  encoders.check_population("student", config.student, config.splits)
+  members = students.student_members(config.kd, len(ds.teacher), config.splits)
   if config.train:
     encoders.check_population("student", config.student, len(members))
+    students.pilot_step(config.student.train, config.pilot.fraction)
+  if config.pilot.variants:
+    raise ValueError(f"pilot.variants: studies read the pilot from their students' run; "
+                     f"pilot variants run in the criteria benchmark, got "
+                     f"{config.pilot.variants!r}")
 
 
-def represent(trained: Sequence[encoders.TrainedEncoder], held: data.Split,
-              views: Sequence[str]) -> list[np.ndarray]:
-  """H (n, d_h) of each encoder on its view of the held-out rows."""
-  return [pipeline.represent(e.model, e.params, held.views[v]) for e, v in zip(trained, views)]
+def represent(trained: encoders.TrainedEncoder, held: data.Split, view: str) -> np.ndarray:
+  """H (n, d_h) of an encoder on its view of the held-out rows."""
+  return pipeline.represent(trained.model, trained.params, held.views[view])
 
 
-def analyse(config: ml_collections.ConfigDict, held: data.Split, key: jax.Array,
-            h_t: Sequence[np.ndarray], h_s: np.ndarray, views: Sequence[str]
-            ) -> list[analysis.PairAnalysis]:
-  """Stage 3 for every teacher view (H_t of each, the student's H_s). Every teacher uses
-  the same key (the same halves and estimator seeds): common random numbers, so the
-  shared label term is identical and the gaps compare cleanly."""
+def analyse(config: ml_collections.ConfigDict, held: Sequence[data.Split], key: jax.Array,
+            h_t: Sequence[Sequence[np.ndarray]], h_s: Sequence[np.ndarray],
+            views: Sequence[str]) -> list[analysis.PairAnalysis]:
+  """Stage 3 for every teacher view g over the splits k (H_t h_t[g][k], H_s h_s[k]).
+  Every teacher uses the same key on a split (the same halves and estimator seeds):
+  common random numbers, so the shared label term is identical and the gaps compare
+  cleanly; split k uses fold_in(key, k)."""
+  terms, clock = [], wd.Clock()
+  for g, view in enumerate(views):
+    terms.append([analysis.pair_terms(config.analysis, h_t[g][k], h_s[k], h.labels,
+                                      jax.random.fold_in(key, k),
+                                      config.analysis.label_estimator)
+                  for k, h in enumerate(held)])
+    clock("terms")
+    logging.info("analysis: terms of teacher %r on %d splits (%d/%d) in %.0f s", view,
+                 len(held), g + 1, len(views), clock.seconds["terms"])
+  families = analysis.shared_families(config.analysis, terms)
   out = []
-  for g, (h, view) in enumerate(zip(h_t, views)):
-    found = analysis.analyse_pair(config.analysis, h, h_s, held.labels, key,
-                                  config.analysis.label_estimator)
+  for g, view in enumerate(views):
+    found = analysis.judge(config.analysis, terms[g], int(held[0].labels.max()) + 1,
+                           families=families)
     logging.info("analysis %d/%d, teacher %r: %s -> %s", g + 1, len(views), view,
                  found.verdict.reason, found.verdict.label)
     out.append(found)
@@ -173,47 +201,54 @@ def analyse(config: ml_collections.ConfigDict, held: data.Split, key: jax.Array,
 
 def a_priori_verdicts(config: ml_collections.ConfigDict, ds: data.MultiViewData,
                       held: data.Split, key: jax.Array, steps: int) -> dict[str, Any]:
-  """Stage 3 again with encoders trained only `steps` steps (in memory)."""
+  """Stage 3 again on the first split, with encoders trained only `steps` steps (in
+  memory)."""
   logging.info("a-priori analysis: encoders trained %d steps", steps)
   quick = lambda block, view: encoders.quick_encoder(block, ds, view, steps, config.seed)
-  h_t = represent([quick(config.teacher, view) for view in ds.teacher], held, ds.teacher)
-  [h_s] = represent([quick(config.student, ds.student)], held, [ds.student])
-  found = analyse(config, held, jax.random.fold_in(key, 2), h_t, h_s, ds.teacher)
+  h_t = [[represent(quick(config.teacher, view), held, view)] for view in ds.teacher]
+  h_s = [represent(quick(config.student, ds.student), held, ds.student)]
+  found = analyse(config, [held], jax.random.fold_in(key, 2), h_t, h_s, ds.teacher)
   return results_lib.a_priori_entry(steps, ds.teacher, found)
 
 
-def train_students(config: ml_collections.ConfigDict, ds: data.MultiViewData,
-                   held: data.Split, teachers: Sequence[encoders.TrainedEncoder],
-                   h_t: Sequence[np.ndarray], members: kd.Members, workdir: str
-                   ) -> tuple[kd.PopulationResult, dict[str, Any]]:
-  """Stage 4: the population and the gap monitor's records (teachers' H_t on the
-  held-out rows, as in stage 3)."""
-  targets = [kd.teacher_targets(t.model, t.params, ds.train.views[v],
-                                features=config.kd.beta > 0)
-             for t, v in zip(teachers, ds.teacher)]
-  train = {"x": ds.train.views[ds.student], "y": ds.train.labels,
-           **{k: np.stack([np.asarray(t[k]) for t in targets]) for k in targets[0]}}
-  split = lambda s: {"x": s.views[ds.student], "y": s.labels}
+def train_students(config: ml_collections.ConfigDict, parts: Sequence[data.MultiViewData],
+                   held: Sequence[data.Split],
+                   teachers: Sequence[Sequence[encoders.TrainedEncoder]],
+                   h_t: Sequence[Sequence[np.ndarray]], members: kd.Members, workdir: str
+                   ) -> tuple[kd.PopulationResult, np.ndarray, dict[str, Any]]:
+  """Stage 4: the population over splits × seeds × teachers × (λ, T), each member's
+  validation accuracy at the pilot step, and the gap monitor's records (first split)."""
+  targets = [[kd.teacher_targets(e.model, e.params, p.train.views[v],
+                                 features=config.kd.beta > 0)
+              for e, v in zip((t[k] for t in teachers), parts[k].teacher)]
+             for k, p in enumerate(parts)]
+  train = dict(splits.stack(parts, "train", parts[0].student),
+               **{key: np.stack([np.stack([np.asarray(t[key]) for t in split])
+                                 for split in targets]) for key in targets[0][0]})
+  evaluate = lambda name: splits.stack(parts, name, parts[0].student)
   steps = config.student.train.steps
   path = os.path.join(workdir, "monitor.json")
   records = monitor.load_records(path, steps) if config.analysis.monitor else {}
-  record = gap_recorder(config, ds, held, h_t, members, records, path)
+  record = gap_recorder(config, parts[0], held[0], [h[0] for h in h_t], members, records,
+                        path)
   result = students.fit_students(
-      config.student, ds.n_classes, train, members, os.path.join(workdir, "students"),
-      config.seed, split(ds.validation), split(ds.test),
+      config.student, parts[0].n_classes, train, members, os.path.join(workdir, "students"),
+      config.seed, evaluate("validation"), evaluate("test"),
       on_segment=(lambda step, states: record(step, states.params["model"]))
       if config.analysis.monitor else None)
   if config.analysis.monitor and str(steps) not in records:  # killed while monitoring
     record(steps, result.params["model"])
-  return result, records
+  pilot = students.pilot_accuracy(
+      result, students.pilot_step(config.student.train, config.pilot.fraction))
+  return result, pilot, records
 
 
 def gap_recorder(config: ml_collections.ConfigDict, ds: data.MultiViewData,
                  held: data.Split, h_t: Sequence[np.ndarray],
                  members: kd.Members, records: dict[str, Any], path: str
                  ) -> Callable[[int, Any], None]:
-  """record(step, params): the gaps of the watched members (params leaves (M, ...)) at
-  `step`, added to `records` and saved in `path`."""
+  """record(step, params): the gaps of the watched members of the first split (params
+  leaves (M, ...)) at `step`, added to `records` and saved in `path`."""
   a = config.analysis
   model = encoders.build_model(config.student.model, ds.n_classes)
   watched = monitor.watched_members(members, config.kd.reference_lam,
