@@ -48,9 +48,9 @@ def _terms(results: dict[str, Any]) -> plt.Figure:
            alpha=0.85 if key == "gap" else 0.6)
   ax.axhline(0, color="k", lw=0.8)
   ax.set_xticks(x, [t["teacher_view"] for t in teachers], rotation=20, fontsize=8)
-  ax.set_ylabel("nats (95% CI)")
+  ax.set_ylabel(f"nats (mean, 95% CI over {results['splits']} splits)")
   ax.set_title(f"CCH terms for student '{results['student_view']}' (gap coloured by "
-               "verdict)", fontsize=9)
+               "the pooled verdict)", fontsize=9)
   ax.legend(fontsize=8)
   return fig
 
@@ -66,8 +66,10 @@ def _gain_vs_gap(results: dict[str, Any]) -> plt.Figure:
                 textcoords="offset points")
   ax.axhline(0, color="k", lw=0.8)
   ax.axvline(0, color="k", lw=0.8)
-  ax.set_xlabel("gap I(H_t;H_s) − I(H_s;Y) (nats, 95% CI)")
-  ax.set_ylabel("KD gain in test accuracy (95% CI over seeds)")
+  ax.set_xlabel(f"gap I(H_t;H_s) − I(H_s;Y) (nats, 95% CI over {results['splits']} "
+                "splits)")
+  ax.set_ylabel(f"KD gain in test accuracy (95% CI over {results['splits']} splits × "
+                f"{results['kd_reference']['seeds']} seeds)")
   ref = results["kd_reference"]
   ax.set_title(f"Gain against gap (λ={ref['lam']:g}, T={ref['temperature']:g}); "
                "agreeing points lie in quadrants I and III", fontsize=9)
@@ -84,8 +86,8 @@ def _monitor(results: dict[str, Any]) -> plt.Figure:
   ax.axhline(0, color="k", lw=0.8)
   ax.set_xlabel("student training step")
   ax.set_ylabel(f"gap ({mon['estimators']}), nats")
-  ax.set_title("Gap on the students' representations (dashed: baseline student)",
-               fontsize=9)
+  ax.set_title("Gap on the first split's students' representations (dashed: baseline "
+               "student)", fontsize=9)
   ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
   return fig
 
