@@ -23,7 +23,6 @@ from typing import Any
 
 import jax
 import numpy as np
-import scipy.stats
 
 from cch_jax.mi import base, latent, neural, probe, uncertainty
 from cch_jax.utils import stats
@@ -158,7 +157,7 @@ def replicate_interval(value: float, replicates: Any, extra_variance: float = 0.
   if r.ndim != 1 or len(r) < 2 or not np.all(np.isfinite(r)):
     return float("nan"), float("nan")
   se = math.sqrt(float(np.var(r, ddof=1)) + extra_variance)
-  half = float(scipy.stats.t.ppf(0.975, len(r) - 1)) * se
+  half = stats.t_quantile(len(r) - 1) * se
   return value - half, value + half
 
 
