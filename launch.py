@@ -10,6 +10,10 @@ reads the cluster from the environment: SLURM, Cloud TPU, or
 JAX_COORDINATOR_ADDRESS/JAX_NUM_PROCESSES/JAX_PROCESS_ID); only process 0 writes files.
 On CPU the launcher adds measured XLA flag defaults (`cch_jax/utils/xla_flags.py`) to
 XLA_FLAGS unless the user set the same flags.
+
+A user error (bad data, config or flag value) prints one line, `error: <message>` naming
+the setting, to stderr and exits with status 2; --debug shows its full traceback instead.
+A bug keeps its traceback (`cch_jax/utils/cli.py` tells them apart).
 """
 
 import logging as pylogging
@@ -20,13 +24,14 @@ from absl import app, flags, logging
 from ml_collections import config_flags
 
 from cch_jax.experiments import registry
-from cch_jax.utils import files, xla_flags
+from cch_jax.utils import cli, files, xla_flags
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Experiment config file, configs/NAME.py[:ARG].", lock_config=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Directory for config.json, results, plots.")
 _MULTIHOST = flags.DEFINE_bool("multihost", False,
                                "Call jax.distributed.initialize() before anything else.")
+_DEBUG = flags.DEFINE_bool("debug", False, "Show the full traceback of a user error.")
 flags.mark_flags_as_required(["config", "workdir"])
 
 
@@ -37,7 +42,32 @@ class _LibraryInfoFilter(pylogging.Filter):
     return record.levelno >= pylogging.WARNING or "/orbax/" not in record.pathname
 
 
+def parse_flags(argv: list[str]) -> list[str]:
+  """app.run's flags parser: a bad flag or config is one `error:` line and exit status 2.
+
+  Also loads the config file, whose failure ml_collections defers to the first access.
+  """
+  try:
+    remaining = flags.FLAGS(argv)
+    getattr(_CONFIG.value, "experiment", None)
+    return remaining
+  except cli.FLAG_ERRORS as error:
+    if cli.debug_requested(argv):
+      raise
+    cli.exit_with(cli.flag_error_line(error, argv))
+
+
 def main(argv: list[str]) -> None:
+  """Runs the experiment; a user error is one `error:` line and exit status 2."""
+  try:
+    _main(argv)
+  except Exception as error:  # pylint: disable=broad-except
+    if _DEBUG.value or not cli.is_user_error(error):
+      raise
+    cli.exit_with(cli.error_line(error))
+
+
+def _main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
   logging.get_absl_handler().addFilter(_LibraryInfoFilter())
@@ -59,4 +89,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)

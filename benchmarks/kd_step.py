@@ -83,7 +83,7 @@ def make_jax_step(teacher: kd.Classifier, compiler_options: dict | None = None):
   @functools.partial(jax.jit, donate_argnums=(0,), compiler_options=compiler_options)
   def step(state, teacher_params, x_teacher, x, y, key):
     logits = jax.lax.stop_gradient(teacher.apply({"params": teacher_params}, x_teacher))
-    return kd.train_step(state, {"x": x, "y": y, "teacher_logits": logits}, key)
+    return kd.train_step(state, {"x": x, "y": y, "teacher_outputs": logits}, key)
 
   return step
 
@@ -181,11 +181,11 @@ def load_flax_params(module: nn.Module, params: dict) -> None:
       layer.bias.copy_(torch.from_numpy(np.array(p["bias"])))
 
 
-def torch_kd_loss(student_logits, teacher_logits, labels, lam: float, temperature: float):
+def torch_kd_loss(student_logits, teacher_outputs, labels, lam: float, temperature: float):
   """`kd.kd_loss` in PyTorch: (1-λ)·CE + λ·T²·KL(teacher_T ‖ student_T), batch means."""
   ce = F.cross_entropy(student_logits, labels)
   kl = F.kl_div(F.log_softmax(student_logits / temperature, dim=-1),
-                F.log_softmax(teacher_logits / temperature, dim=-1),
+                F.log_softmax(teacher_outputs / temperature, dim=-1),
                 reduction="batchmean", log_target=True)
   return (1.0 - lam) * ce + lam * temperature**2 * kl
 
@@ -218,8 +218,8 @@ class TorchRunner:
 
   def _forward_loss(self, x_teacher, x, y):
     with torch.no_grad():
-      teacher_logits = self.teacher(x_teacher)
-    return torch_kd_loss(self.student(x), teacher_logits, y, LAM, TEMPERATURE)
+      teacher_outputs = self.teacher(x_teacher)
+    return torch_kd_loss(self.student(x), teacher_outputs, y, LAM, TEMPERATURE)
 
   def run(self, steps: int) -> None:
     torch.set_num_threads(self.threads)

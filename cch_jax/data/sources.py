@@ -4,24 +4,31 @@ Each loader returns a `Pool`: either base images (for transform-spec views) or n
 plus labels. Splitting and standardisation happen later, in `load_views`.
 
 File formats:
-  .npz   one array per view, keyed by view name, each (n, ...) numeric, plus `y` (n,)
-         integer labels. Vector views are (n, d) (an (n,) view becomes (n, 1)); image views
-         may be (n, H, W, C).
+  .npz   one array per view, keyed by view name, each (n, ...) numeric, plus `y`: (n,)
+         integer class labels, or (n,) / (n, k) real regression targets (`data.task`:
+         'auto' reads non-whole numbers as regression). Vector views are (n, d) (an (n,)
+         view becomes (n, 1)); image views are (n, H, W, C) (store grey images as
+         (n, H, W, 1)); a 3-D view VIEW (n, L, d) is a sequence of L steps of d features,
+         padded as the optional VIEW_mask (n, L) (bool or 0/1, 1 = a real step) or
+         VIEW_lengths (n,) (real steps from the start, 1..L) says (neither: no padding).
+         Sequences load as (n, L, d + 1), the mask appended as the last channel and
+         padded steps zeroed (`cch_jax.data.sequences`).
   CSV    a folder with one file per view, VIEW.csv (the view name is the file stem), plus
          y.csv. Each file: comma-separated numbers, one row per example (the same order in
          every file), an optional single header row (detected when the first line is not
-         all numbers). y.csv holds one integer label per row.
+         all numbers). y.csv holds one label (or k regression targets) per row.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import zipfile
 from collections.abc import Mapping
 
 import numpy as np
 
-from cch_jax.data import splits
+from cch_jax.data import sequences, splits
 
 LABEL_KEY = "y"
 
@@ -31,15 +38,17 @@ class Pool:
   """All examples of a source before splitting.
 
   Attributes:
-    labels: (n,) int32 class codes 0..K-1.
-    classes: the original label value of each code.
+    labels: (n,) int32 class codes 0..K-1, or (n, k) float32 regression targets.
+    classes: the original label value of each code (() for regression).
     images: (n, H, W, C) float32 in [0, 1] for image sources (views are transform specs).
     views: view name -> (n, ...) float32 for named-view sources (None for image sources).
+    task: 'classification' or 'regression'.
   """
   labels: np.ndarray
   classes: tuple
   images: np.ndarray | None = None
   views: Mapping[str, np.ndarray] | None = None
+  task: str = "classification"
 
   @property
   def n(self) -> int:
@@ -47,11 +56,14 @@ class Pool:
     return int(self.labels.shape[0])
 
   def take(self, rows: np.ndarray) -> Pool:
-    """The pool restricted to `rows`, with labels re-coded to 0..K'-1."""
-    codes, classes = splits.check_labels("y", np.asarray(self.classes)[self.labels[rows]])
-    return Pool(codes, classes,
+    """The pool restricted to `rows`, with class labels re-coded to 0..K'-1."""
+    labels, classes = self.labels[rows], self.classes
+    if self.task == "classification":
+      labels, classes = splits.check_labels("y", np.asarray(self.classes)[labels])
+    return Pool(labels, classes,
                 None if self.images is None else self.images[rows],
-                None if self.views is None else {k: v[rows] for k, v in self.views.items()})
+                None if self.views is None else {k: v[rows] for k, v in self.views.items()},
+                self.task)
 
 
 def image_pool(images: np.ndarray, labels: np.ndarray, where: str) -> Pool:
@@ -79,14 +91,26 @@ def _check_path(path: str, what: str) -> str:
   return os.path.expanduser(path)
 
 
-def load_npz(path: str) -> Pool:
+def load_npz(path: str, task: str = "auto") -> Pool:
   """Loads a multi-view .npz file (one array per view plus 'y'; see the module docstring)."""
   path = _check_path(path, ".npz file")
   if not os.path.isfile(path):
     raise FileNotFoundError(f"data.path: no .npz file at {path!r}")
-  with np.load(path, allow_pickle=False) as archive:
-    arrays = {key: archive[key] for key in archive.files}
-  return _named_pool(path, arrays)
+  try:
+    archive = np.load(path, allow_pickle=False)
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+      raise ValueError("a single .npy array, not an archive of named arrays")
+    with archive:
+      arrays = {key: archive[key] for key in archive.files}
+    bad = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
+    if bad:
+      raise ValueError(f"member {bad[0]!r} is not a .npy array")
+  except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+    # Neither zip nor .npy: numpy tries pickle and refuses ("pickled (object) data").
+    reason = ("not a zip archive of .npy arrays" if "pickled" in str(error)
+              else str(error).partition("\n")[0].rstrip(".") or type(error).__name__)
+    raise ValueError(f"data.path: {path!r} is not a valid .npz file ({reason})") from None
+  return named_pool(f"data.path {path!r}", arrays, task)
 
 
 def _read_csv(path: str) -> np.ndarray:
@@ -104,7 +128,7 @@ def _read_csv(path: str) -> np.ndarray:
     raise ValueError(f"data.path: {path!r} is not a numeric CSV file: {error}") from None
 
 
-def load_csv_dir(path: str) -> Pool:
+def load_csv_dir(path: str, task: str = "auto") -> Pool:
   """Loads a folder of VIEW.csv files plus y.csv (see the module docstring)."""
   path = _check_path(path, "folder of CSV files")
   if not os.path.isdir(path):
@@ -114,23 +138,24 @@ def load_csv_dir(path: str) -> Pool:
     raise FileNotFoundError(f"data.path: {path!r} has no {LABEL_KEY}.csv (labels); found "
                             f"{', '.join(n + '.csv' for n in names) or 'no CSV files'}")
   arrays = {name: _read_csv(os.path.join(path, name + ".csv")) for name in names}
-  labels = arrays[LABEL_KEY]
-  if labels.ndim == 2 and labels.shape[1] != 1:
-    raise ValueError(f"data.path: {LABEL_KEY}.csv must have one column, got {labels.shape[1]}")
-  arrays[LABEL_KEY] = labels.reshape(-1)
-  return _named_pool(path, arrays)
+  if arrays[LABEL_KEY].shape[1] == 1:  # one label per row; k columns: k regression targets
+    arrays[LABEL_KEY] = arrays[LABEL_KEY][:, 0]
+  return named_pool(path, arrays, task)
 
 
-def _named_pool(where: str, arrays: dict[str, np.ndarray]) -> Pool:
+def named_pool(where: str, arrays: dict[str, np.ndarray], task: str = "auto") -> Pool:
+  """A Pool of named views plus `y` (class labels or regression targets, by `task`:
+  'auto', 'classification' or 'regression'; see `splits.check_task_labels`)."""
   if LABEL_KEY not in arrays:
     raise ValueError(f"{where}: no labels array {LABEL_KEY!r}; found "
                      f"{', '.join(arrays) or 'nothing'}")
   labels = arrays.pop(LABEL_KEY)
+  masks = sequences.pop_masks(where, arrays)
   if not arrays:
     raise ValueError(f"{where}: no view arrays besides {LABEL_KEY!r}")
-  codes, classes = splits.check_labels(f"{where}: {LABEL_KEY}", labels)
-  views = splits.check_views(where, arrays, codes.shape[0])
-  return Pool(codes, classes, views=views)
+  labels, classes, task = splits.check_task_labels(f"{where}: {LABEL_KEY}", labels, task)
+  views = splits.check_views(where, arrays, labels.shape[0])
+  return Pool(labels, classes, views=sequences.attach_masks(where, views, masks), task=task)
 
 
 def subsample_rows(n: int, max_examples: int, seed: int) -> np.ndarray | None:

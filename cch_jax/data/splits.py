@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from cch_jax.data import sequences
+
 SPLIT_NAMES = ("train", "validation", "test")
 
 
@@ -17,7 +19,8 @@ class Split:
 
   Attributes:
     views: view name -> (n, ...) float32; vector views are (n, d), image views (n, H, W, C).
-    labels: (n,) int32 class codes in 0..n_classes-1.
+    labels: (n,) int32 class codes in 0..n_classes-1, or for regression (n, k) float32
+      targets standardised with the train split's statistics.
     indices: (n,) int64 positions of these examples in the pooled source (after the
       max_examples subsample), for provenance.
   """
@@ -50,6 +53,10 @@ class MultiViewData:
     source: the data source name ('digits', 'npz', 'csv', 'synthetic' or a TFDS name).
     standardization: view name -> (mean, std) fitted on train and applied to every split
       (mean/std shaped (d,) for vector views, (C,) for image views); empty if none.
+    task: 'classification' (n_classes >= 2) or 'regression' (n_classes = 0; labels are
+      (n, k) targets).
+    target_standardization: regression only: (mean (k,), std (k,)) of the train split's
+      targets; labels are (y − mean) / std, so an error e in label units is e·std in y's.
   """
   train: Split
   validation: Split
@@ -62,6 +69,21 @@ class MultiViewData:
   source: str
   standardization: Mapping[str, tuple[np.ndarray, np.ndarray]] = dataclasses.field(
       default_factory=dict)
+  task: str = "classification"
+  target_standardization: tuple[np.ndarray, np.ndarray] | None = None
+
+  @property
+  def score_scale(self) -> float:
+    """Converts a score (−MAE) in standardised target units to y's units: the train std of
+    a single regression target; 1 for classification and for several targets (their MAE
+    stays in standardised units)."""
+    stats = self.target_standardization
+    return float(stats[1][0]) if stats is not None and len(stats[1]) == 1 else 1.0
+
+  @property
+  def n_outputs(self) -> int:
+    """A model's output width: K logits, or k regression targets."""
+    return self.n_classes if self.task == "classification" else self.train.labels.shape[1]
 
   def splits(self) -> dict[str, Split]:
     """{'train': ..., 'validation': ..., 'test': ...}."""
@@ -75,8 +97,10 @@ class MultiViewData:
 
     shapes = ", ".join(f"{role(v)} {v!r} {tuple(self.train.views[v].shape[1:])}"
                        for v in self.view_names)
+    target = (f"{self.n_classes} classes" if self.task == "classification" else
+              f"regression on {self.n_outputs} target(s)")
     return (f"{self.source}: train {self.train.n} / validation {self.validation.n} / test "
-            f"{self.test.n}, {self.n_classes} classes; {shapes}")
+            f"{self.test.n}, {target}; {shapes}")
 
 
 # ------------------------------------------------------------------ checks
@@ -108,6 +132,64 @@ def check_labels(name: str, value: Any) -> tuple[np.ndarray, tuple[Any, ...]]:
   if len(classes) < 2:
     raise ValueError(f"{name}: expected at least two classes, got {classes.tolist()}")
   return codes.astype(np.int32), tuple(classes.tolist())
+
+
+TASKS = ("classification", "regression")
+
+
+def check_targets(name: str, value: Any) -> np.ndarray:
+  """(n,) or (n, k) real regression targets -> (n, k) float32; finite, each column varying."""
+  array = np.asarray(value)
+  if array.ndim == 1:
+    array = array[:, None]
+  if array.ndim != 2 or array.shape[0] == 0 or not (
+      np.issubdtype(array.dtype, np.number) and not np.iscomplexobj(array)):
+    raise ValueError(f"{name}: expected (n,) or (n, k) real regression targets, got "
+                     f"{array.dtype} {array.shape}")
+  if not np.all(np.isfinite(array)):
+    raise ValueError(f"{name}: expected finite regression targets, found NaN or inf")
+  constant = np.flatnonzero(np.ptp(array, axis=0) == 0)
+  if constant.size:
+    raise ValueError(f"{name}: regression target column(s) {constant.tolist()} are constant")
+  return array.astype(np.float32)
+
+
+def check_task_labels(name: str, value: Any, task: str = "auto"
+                      ) -> tuple[np.ndarray, tuple[Any, ...], str]:
+  """Labels of `task` -> (labels, class values, task).
+
+  task 'auto' reads whole numbers (integers, or floats such as a CSV's 3.0) as class
+  labels and any other real values as regression targets; 'classification' requires
+  whole numbers (`check_labels`), 'regression' takes any real values (`check_targets`;
+  class values ()).
+  """
+  if task not in ("auto", *TASKS):
+    raise ValueError(f"data.task: expected 'auto', 'classification' or 'regression', got "
+                     f"{task!r}")
+  if task == "auto":
+    array = np.asarray(value)
+    whole = (array.dtype == bool or np.issubdtype(array.dtype, np.integer) or (
+        np.issubdtype(array.dtype, np.floating) and np.all(np.isfinite(array))
+        and np.all(array == np.round(array))))
+    task = "classification" if whole else "regression"
+  if task == "regression":
+    return check_targets(name, value), (), task
+  try:
+    codes, classes = check_labels(name, value)
+  except ValueError as error:
+    raise ValueError(f"{error} (for a continuous target set data.task=regression)") from None
+  return codes, classes, task
+
+
+def regression_strata(targets: np.ndarray, per_stratum: int = 20, most: int = 10
+                      ) -> np.ndarray:
+  """(n,) int strata of regression targets (n, k): quantile bins of the first column, at
+  most `most` of them with about `per_stratum` rows or more each, so that a stratified
+  split spreads the target's range over train, validation and test."""
+  n = targets.shape[0]
+  bins = int(np.clip(n // per_stratum, 1, most))
+  rank = np.argsort(np.argsort(targets[:, 0], kind="stable"), kind="stable")
+  return (rank * bins // n).astype(np.int32)
 
 
 def check_views(where: str, views: Mapping[str, Any], n_labels: int) -> dict[str, np.ndarray]:
@@ -202,7 +284,8 @@ def stratified_split(labels: np.ndarray, fractions: Any, seed: int,
     raise ValueError(
         f"labels: class {shown[0]!r} has {counts[small[0]]} example(s); a stratified split "
         f"with fractions {tuple(fractions.round(4).tolist())} needs at least {needed} per "
-        f"class (classes too small: {shown}); drop or merge them")
+        f"class (classes too small: {shown}); drop or merge them (for a continuous target "
+        "with whole-number values set data.task=regression)")
   rng = np.random.default_rng(seed)
   perm = rng.permutation(labels.shape[0])
   order = perm[np.argsort(labels[perm], kind="stable")]  # grouped by class, random within
@@ -216,12 +299,13 @@ def stratified_split(labels: np.ndarray, fractions: Any, seed: int,
 
 def fit_standardization(views: Mapping[str, np.ndarray], vectors: bool = True,
                         images: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-  """Mean and std per feature of vector views (n, d) and per channel of image views.
+  """Mean and std per feature of vector views (n, d) and sequence views (n, L, d + 1) (over
+  their real steps; see `sequences`), and per channel of image views (n, H, W, C).
 
   Args:
-    views: view name -> (n, d) or (n, H, W, C), usually the train split's.
-    vectors: fit the (n, d) views.
-    images: fit the views with more than two axes (per channel).
+    views: view name -> (n, d), (n, L, d + 1) or (n, H, W, C), usually the train split's.
+    vectors: fit the vector and sequence views.
+    images: fit the image views (per channel).
 
   Returns:
     view name -> (mean, std), float32, (d,) or (C,). Standard deviations below 1e-12 are set
@@ -229,6 +313,10 @@ def fit_standardization(views: Mapping[str, np.ndarray], vectors: bool = True,
   """
   stats = {}
   for name, array in views.items():
+    if array.ndim == 3:
+      if vectors:
+        stats[name] = sequences.fit_stats(array)
+      continue
     if array.ndim == 2 and vectors:
       axes: tuple[int, ...] = (0,)
     elif array.ndim > 2 and images:
@@ -242,12 +330,28 @@ def fit_standardization(views: Mapping[str, np.ndarray], vectors: bool = True,
   return stats
 
 
-def apply_standardization(split: Split, stats: Mapping[str, tuple[np.ndarray, np.ndarray]]
-                          ) -> Split:
-  """(x − mean) / std for each view with statistics; other views unchanged."""
-  views = {name: ((array - stats[name][0]) / stats[name][1]).astype(np.float32)
-           if name in stats else array for name, array in split.views.items()}
-  return Split(views, split.labels, split.indices)
+def fit_targets(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+  """(mean (k,), std (k,)) float32 of regression targets (n, k), usually the train split's."""
+  std = targets.std(axis=0, dtype=np.float64)
+  return (targets.mean(axis=0, dtype=np.float64).astype(np.float32),
+          np.where(std < 1e-12, 1.0, std).astype(np.float32))
+
+
+def apply_standardization(split: Split, stats: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                          targets: tuple[np.ndarray, np.ndarray] | None = None) -> Split:
+  """(x − mean) / std for each view with statistics (sequences: at their real steps, the
+  mask channel kept); other views unchanged; regression labels too with `targets`."""
+  def scale(name: str, array: np.ndarray) -> np.ndarray:
+    if name not in stats:
+      return array
+    if array.ndim == 3:
+      return sequences.standardize(array, *stats[name])
+    return ((array - stats[name][0]) / stats[name][1]).astype(np.float32)
+
+  views = {name: scale(name, array) for name, array in split.views.items()}
+  labels = split.labels if targets is None else (
+      (split.labels - targets[0]) / targets[1]).astype(np.float32)
+  return Split(views, labels, split.indices)
 
 
 def batches(split: Split, batch_size: int, seed: int | None = 0,

@@ -20,6 +20,7 @@ Run = Callable[[ml_collections.ConfigDict, str], dict[str, Any]]
 EXPERIMENTS: Registry[str] = Registry("experiment")
 for _name, _target in (
     ("cch_pair", "study.run:run"), ("teacher_selection", "study.run:run"),
+    ("cross_architecture", "study.run:run"),
     ("fusion_kd", "study.run:run"), ("temperature_sweep", "study.run:run"),
     ("cch_blur", "study.run:run_blur"), ("criteria_benchmark", "criteria.run:run"),
     ("kd_pair", "kd_pair.run:run"), ("gaussian_sweep", "gaussian_sweep.run:run")):

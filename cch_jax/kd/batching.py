@@ -27,7 +27,8 @@ PyTree = Any
 def check_data(name: str, data: Any, batch_size: int | None = None) -> int:
   """Checks a data dict at the public edge and returns its row count n (per split).
 
-  Expects 'x' (n, ...) and integer 'y' (n,), and if present 'teacher_logits' (n, K),
+  Expects 'x' (n, ...) and 'y': integer labels (n,) or float regression targets (n, k);
+  and if present 'teacher_outputs' (n, K),
   'teacher_features' (n, d_t) (or G stacked teachers' (G, n, ·)). S equal-sized splits
   stacked on a leading axis ('y' (S, n), 'x' (S, n, ...), targets (S, n, ·) or
   (S, G, n, ·)) are accepted too (see `split_axes`). With `batch_size`, n >= batch_size.
@@ -38,20 +39,23 @@ def check_data(name: str, data: Any, batch_size: int | None = None) -> int:
                      f"{sorted(data) if isinstance(data, dict) else type(data).__name__}")
   if not checks.is_concrete(data):
     return -1
-  if np.ndim(data["y"]) not in (1, 2):
-    raise ValueError(f"{name}['y']: expected shape (n,) or, for S stacked splits, (S, n); "
-                     f"got {np.shape(data['y'])}")
-  lead = np.shape(data["y"])[:-1]  # () or (S,)
+  y = np.asarray(data["y"])
+  regression = np.issubdtype(y.dtype, np.floating)
+  if not regression and not np.issubdtype(y.dtype, np.integer):
+    raise TypeError(f"{name}['y']: expected integer class labels or float regression "
+                    f"targets, got {y.dtype}")
+  if y.ndim - regression not in (1, 2):
+    raise ValueError(f"{name}['y']: expected shape {'(n, k)' if regression else '(n,)'} "
+                     f"or, for S stacked splits, (S, ...); got {y.shape}")
+  lead = y.shape[:y.ndim - regression - 1]  # () or (S,)
   x_shape = np.shape(data["x"])
   if len(x_shape) <= len(lead) or x_shape[:len(lead)] != lead:
-    raise ValueError(f"{name}['x']: expected shape {lead + (np.shape(data['y'])[-1],)} + "
-                     f"the input shape, got {x_shape}")
+    raise ValueError(f"{name}['x']: expected shape {lead + (y.shape[len(lead)],)} + the "
+                     f"input shape, got {x_shape}")
   n = x_shape[len(lead)]
-  y = checks.check_array(f"{name}['y']", data["y"], shape=lead + (n,))
-  if not np.issubdtype(y.dtype, np.integer):
-    raise TypeError(f"{name}['y']: expected integer class labels, got {y.dtype}")
+  checks.check_array(f"{name}['y']", y, shape=lead + (n,) + y.shape[len(lead) + 1:])
   checks.check_array(f"{name}['x']", data["x"])
-  for k in ("teacher_logits", "teacher_features"):
+  for k in ("teacher_outputs", "teacher_features"):
     if k in data:  # one teacher (..., n, ·) or G stacked teachers (..., G, n, ·)
       stacked = np.ndim(data[k]) == len(lead) + 3
       shape = lead + ((None,) if stacked else ()) + (n, None)
@@ -61,9 +65,21 @@ def check_data(name: str, data: Any, batch_size: int | None = None) -> int:
   return n
 
 
+def target_axes(y: Any) -> int:
+  """Axes of one example's target: 1 for regression's float targets (k,), 0 for a class
+  label."""
+  return int(np.issubdtype(y.dtype, np.floating))
+
+
 def split_axes(data: Any) -> int:
-  """1 if `data` stacks S splits on a leading axis ('y' (S, n)), else 0 ('y' (n,))."""
-  return int(np.ndim(data["y"]) == 2)
+  """1 if `data` stacks S splits on a leading axis ('y' (S, n) labels or (S, n, k)
+  targets), else 0."""
+  return int(np.ndim(data["y"]) - target_axes(data["y"]) == 2)
+
+
+def n_rows(data: Any) -> int:
+  """The examples per split of a data dict."""
+  return data["y"].shape[split_axes(data)]
 
 
 def batch_indices(key: Array, step: Array | int, n: int, batch_size: int) -> Array:

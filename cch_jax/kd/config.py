@@ -38,6 +38,8 @@ class TrainConfig:
     checkpoint_every: the loop saves a checkpoint every this many steps (a multiple of
       eval_every, so a resumed run writes the same metric lines).
     max_to_keep: checkpoints kept by the loop.
+    task: name in `tasks.TASKS`: 'classification' (integer labels, CE, accuracy) or
+      'regression' (float targets (n, k), MSE, MAE); experiments set it from the data.
   """
   steps: int = 500
   batch_size: int = 128
@@ -54,6 +56,7 @@ class TrainConfig:
   eval_every: int = 100
   checkpoint_every: int = 100
   max_to_keep: int = 2
+  task: str = "classification"
 
   def __post_init__(self):
     for name in ("steps", "batch_size", "eval_batch_size", "eval_every",
@@ -63,6 +66,9 @@ class TrainConfig:
     checks.check_positive_int("config.member_chunk", self.member_chunk, minimum=0)
     if self.learning_rate <= 0 or self.grad_clip < 0:
       raise ValueError("config.grad_clip: expected >= 0; config.learning_rate: expected > 0")
+    if self.task not in ("classification", "regression"):
+      raise ValueError(f"config.task: expected 'classification' or 'regression', got "
+                       f"{self.task!r}")
     if self.checkpoint_every % self.eval_every:
       raise ValueError(f"config.checkpoint_every ({self.checkpoint_every}) must be a "
                        f"multiple of config.eval_every ({self.eval_every})")

@@ -4,7 +4,7 @@ compiled segments, with metrics.jsonl, a progress line with ETA and orbax checkp
   out = fit_population(model, config, train, members, workdir, key, val=val, test=test)
 
 Segments are config.eval_every steps (`population.advance_population`); after each, the
-loop scores validation accuracy and cross-entropy, appends a metrics.jsonl line (step,
+loop scores the validation score (accuracy, or −MAE) and loss, appends a metrics.jsonl line (step,
 train means over the members and the segment's steps, validation means over the members)
 and logs a progress line; every config.checkpoint_every steps it saves the members'
 states and curves. Batches and dropout are pure functions of (key, seed, step), so a
@@ -32,9 +32,9 @@ from cch_jax.kd.config import TrainConfig
 from cch_jax.kd.members import Members
 
 OnSegment = Callable[[int, step_lib.KDState], None]
-VAL_CURVE = "val_accuracy"
-"""The curve of each member's validation accuracy (M, steps): the value at the end of each
-segment, NaN between (pilots read a member's accuracy part-way through training)."""
+VAL_CURVE = "val_score"
+"""The curve of each member's validation score (M, steps; accuracy, or −MAE): the value at
+the end of each segment, NaN between (pilots read a member's score part-way through)."""
 
 
 def fit_population(model: nn.Module, config: TrainConfig, train: Mapping[str, Any],
@@ -97,17 +97,17 @@ def _train_segments(population: pop.Population, states: step_lib.KDState,
   """Steps start .. config.steps in segments of eval_every: a metrics line and a progress
   line after each, a checkpoint every checkpoint_every. Returns (states, curves)."""
   config, m = population.config, population.layout.n_members
-  progress = metrics.Progress(start, config.steps, m)
+  progress = metrics.Progress(start, config.steps, m, config.task)
   for begin in range(start, config.steps, config.eval_every):
     done = min(begin + config.eval_every, config.steps)
     states, segment = pop.advance_population(population, states, done - begin)
     segment = mesh_lib.to_host(segment, m)
     line = {"step": done, **{f"train_{k}": float(np.mean(v)) for k, v in segment.items()}}
     if population.val is not None:
-      val_accuracy, val_ce, _, _ = pop.evaluate_population(population, states, test=False)
-      line.update(val_accuracy=float(np.mean(val_accuracy)), val_ce=float(np.mean(val_ce)))
+      val_score, val_loss, _, _ = pop.evaluate_population(population, states, test=False)
+      line.update(val_score=float(np.mean(val_score)), val_loss=float(np.mean(val_loss)))
       segment[VAL_CURVE] = np.full((m, done - begin), np.nan, np.float32)
-      segment[VAL_CURVE][:, -1] = val_accuracy
+      segment[VAL_CURVE][:, -1] = val_score
     curves = {k: np.concatenate([curves[k], segment[k]], axis=1) for k in curves}
     metrics.append_metrics(workdir, line)
     progress.log(done, line)

@@ -20,28 +20,28 @@ def cross_entropy(logits: Array, labels: Array) -> Array:
   return optax.softmax_cross_entropy_with_integer_labels(logits, labels)
 
 
-def distillation_kl(student_logits: Array, teacher_logits: Array, temperature: Array
+def distillation_kl(student_logits: Array, teacher_outputs: Array, temperature: Array
                     ) -> Array:
   """Per-example KL(softmax(teacher/T) ‖ softmax(student/T)): (B, K), (B, K) -> (B,)."""
-  teacher_logits = jax.lax.stop_gradient(teacher_logits)
-  log_p = jax.nn.log_softmax(teacher_logits / temperature, axis=-1)
+  teacher_outputs = jax.lax.stop_gradient(teacher_outputs)
+  log_p = jax.nn.log_softmax(teacher_outputs / temperature, axis=-1)
   log_q = jax.nn.log_softmax(student_logits / temperature, axis=-1)
   return jnp.sum(jnp.exp(log_p) * (log_p - log_q), axis=-1)
 
 
-def kd_loss(student_logits: Array, teacher_logits: Array, labels: Array, lam: Array,
+def kd_loss(student_logits: Array, teacher_outputs: Array, labels: Array, lam: Array,
             temperature: Array) -> Array:
   """(1-λ)·CE(y, student) + λ·T²·KL(teacher_T ‖ student_T), averaged over the batch.
 
   Args:
-    student_logits: (B, K). teacher_logits: (B, K) (no gradient flows into them).
+    student_logits: (B, K). teacher_outputs: (B, K) (no gradient flows into them).
     labels: (B,) integer classes. lam: KD weight λ in [0, 1]. temperature: T > 0.
 
   Returns:
     Scalar loss. λ = 0 gives exactly the mean cross-entropy.
   """
   ce = jnp.mean(cross_entropy(student_logits, labels))
-  kl = jnp.mean(distillation_kl(student_logits, teacher_logits, temperature))
+  kl = jnp.mean(distillation_kl(student_logits, teacher_outputs, temperature))
   return (1.0 - lam) * ce + lam * temperature**2 * kl
 
 

@@ -99,10 +99,10 @@ def _check_indices(members: Members, data: Mapping[str, Any]) -> None:
   if np.any((split < 0) | (split >= n_splits)):
     raise ValueError(f"members.split: expected indices in [0, {n_splits}) (the splits "
                      f"stacked in the data's 'y' (S, n)), got {np.unique(split)}")
-  targets = [v for k, v in data.items() if k in ("teacher_logits", "teacher_features")]
+  targets = [v for k, v in data.items() if k in ("teacher_outputs", "teacher_features")]
   stacked = [np.shape(v)[lead] for v in targets if np.ndim(v) == lead + 3]
   n_teachers = min(stacked) if stacked else (1 if targets else np.inf)
   teacher = np.asarray(members.teacher)
   if np.any((teacher < 0) | (teacher >= n_teachers)):
     raise ValueError(f"members.teacher: expected indices in [0, {n_teachers}) (the "
-                     f"teachers stacked in train['teacher_logits']), got {np.unique(teacher)}")
+                     f"teachers stacked in train['teacher_outputs']), got {np.unique(teacher)}")

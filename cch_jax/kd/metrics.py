@@ -11,6 +11,7 @@ from typing import Any
 import jax
 from absl import logging
 
+from cch_jax.kd import tasks
 from cch_jax.utils import files, progress
 
 METRICS_FILE = "metrics.jsonl"
@@ -45,19 +46,22 @@ def append_metrics(workdir: str, line: Mapping[str, Any]) -> None:
 
 class Progress:
   """Logs 'step 40/200 (27 members): loss ..., accuracy ...[, val accuracy ...] |
-  3.1 members/s (24.5 steps/s), elapsed 1m02s, ETA 4m10s'."""
+  3.1 members/s (24.5 steps/s), elapsed 1m02s, ETA 4m10s' (MAE for regression)."""
 
-  def __init__(self, start: int, total: int, n_members: int):
+  def __init__(self, start: int, total: int, n_members: int,
+               task: str = "classification"):
     self.start, self.total, self.n_members = start, total, n_members
+    self.task = tasks.TASKS[task]
     self.t0 = time.perf_counter()
 
   def log(self, done: int, line: Mapping[str, Any]) -> None:
     elapsed = time.perf_counter() - self.t0
     rate = (done - self.start) / elapsed if elapsed > 0 else float("inf")
     eta = (self.total - done) / rate if rate > 0 else float("inf")
-    val = (f", val accuracy {line['val_accuracy']:.4f}" if "val_accuracy" in line else "")
-    logging.info("step %d/%d (%d members): loss %.4f, accuracy %.4f%s | %.2f members/s "
+    metric, value = self.task.metric, self.task.metric_value
+    val = (f", val {metric} {value(line['val_score']):.4f}" if "val_score" in line else "")
+    logging.info("step %d/%d (%d members): loss %.4f, %s %.4f%s | %.2f members/s "
                  "(%.1f steps/s), elapsed %s, ETA %s", done, self.total, self.n_members,
-                 line["train_loss"], line["train_accuracy"], val,
+                 line["train_loss"], metric, value(line["train_score"]), val,
                  rate * self.n_members / self.total, rate, progress.format_seconds(elapsed),
                  progress.format_seconds(eta))

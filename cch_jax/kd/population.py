@@ -23,7 +23,7 @@ checkpointed segments with the same results:
   population = prepare(model, config, train, members, key, val, test)   # checks, layout
   states = init_population(population)              # leaves (padded M, ...), sharded
   states, curves = advance_population(population, states, start, n_steps)
-  val_acc, val_ce, test_logits, test_acc = evaluate_population(population, states)
+  val_score, val_loss, test_outputs, test_score = evaluate_population(population, states)
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from jax import Array
 from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 
-from cch_jax.kd import batching, losses
+from cch_jax.kd import batching, tasks
 from cch_jax.kd import mesh as mesh_lib
 from cch_jax.kd import step as step_lib
 from cch_jax.kd.config import TrainConfig
@@ -60,18 +60,19 @@ class PopulationResult(NamedTuple):
 
   Attributes:
     params: final params pytree ({'model': ...[, 'proj': ...]}), leaves (M, ...).
-    curves: training metrics per step {'loss', 'ce', 'kl', 'feature', 'accuracy'} (and from
-      `loop.fit_population` with validation data, 'val_accuracy', NaN between evaluations),
+    curves: training metrics per step {'loss', 'supervised', 'distill', 'feature', 'score'}
+      (score: accuracy, or −MAE for regression; and from
+      `loop.fit_population` with validation data, 'val_score', NaN between evaluations),
       each (M, steps).
-    val_accuracy, val_ce: (M,) at the end of training (NaN without validation data).
-    test_logits: (M, n_test, K) or None. test_accuracy: (M,) or None.
+    val_score, val_loss: (M,) at the end of training (NaN without validation data).
+    test_outputs: (M, n_test, K) or None. test_score: (M,) or None.
   """
   params: Any
   curves: dict[str, np.ndarray]
-  val_accuracy: np.ndarray
-  val_ce: np.ndarray
-  test_logits: np.ndarray | None
-  test_accuracy: np.ndarray | None
+  val_score: np.ndarray
+  val_loss: np.ndarray
+  test_outputs: np.ndarray | None
+  test_score: np.ndarray | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +110,7 @@ def prepare(model: nn.Module, config: TrainConfig, train: Batch, members: Member
   Args:
     model: the `Classifier` every member uses.
     config: steps, batch size, optimiser, schedule, data_shards.
-    train: {'x' (n, ...), 'y' (n,)} and for KD 'teacher_logits' (n, K) and optionally
+    train: {'x' (n, ...), 'y' (n,)} and for KD 'teacher_outputs' (n, K) and optionally
       'teacher_features' (n, d_t) (adds the β-weighted projected-feature term); several
       teachers stack their targets, (G, n, K) and (G, n, d_t), and member m distils from
       teacher members.teacher[m]. S equal-sized splits may be stacked on a leading
@@ -122,6 +123,10 @@ def prepare(model: nn.Module, config: TrainConfig, train: Batch, members: Member
     devices: the devices to use.
   """
   batching.check_data("train", train, config.batch_size)
+  if batching.target_axes(np.asarray(train["y"])) != (config.task == "regression"):
+    raise ValueError(f"config.task: {config.task!r} does not match train['y'] of dtype "
+                     f"{np.asarray(train['y']).dtype} (regression targets are floats (n, k), "
+                     "class labels integers (n,))")
   check_members(members, train)
   for name, data in (("val", val), ("test", test)):
     if data is not None:
@@ -162,7 +167,7 @@ def advance_population(population: Population, states: step_lib.KDState, n_steps
   (fold_in(key, seed[m]), i), so advancing in segments equals one scan over all steps.
 
   Returns:
-    (states, curves {'loss', 'ce', 'kl', 'feature', 'accuracy'} each (padded M,
+    (states, curves {'loss', 'supervised', 'distill', 'feature', 'score'} each (padded M,
     n_steps), split over 'members').
   """
   checks.check_positive_int("n_steps", n_steps)
@@ -179,8 +184,8 @@ def evaluate_population(population: Population, states: step_lib.KDState,
   test data (jitted; inference in config.eval_batch_size rows).
 
   Returns:
-    Host arrays without the padding: (val_accuracy (M,), val_ce (M,) (NaN without
-    validation data), test_logits (M, n_test, K) or None, test_accuracy (M,) or None).
+    Host arrays without the padding: (val_score (M,), val_loss (M,) (NaN without
+    validation data), test_outputs (M, n_test, K) or None, test_score (M,) or None).
   """
   p = population
   out = _evaluate(p.model, p.config, p.layout.mesh, states.params["model"],
@@ -231,7 +236,7 @@ def _init(model: nn.Module, config: TrainConfig, mesh: Mesh, feature_dim: int | 
           data: Batch, members: Members, key: Array) -> step_lib.KDState:
 
   def local(data, members, key):
-    x_example = data["x"][(0,) * (data["y"].ndim - 1)][:1]  # first split's first row
+    x_example = data["x"][(0,) * batching.split_axes(data)][:1]  # first split's first row
 
     def one(seed, lam, temperature, beta):
       return step_lib.create_state(model, config, _member_key(key, seed, 0), x_example,
@@ -251,8 +256,9 @@ def _advance(config: TrainConfig, mesh: Mesh, n_steps: int, train: Batch,
              states: step_lib.KDState, members: Members, streams: Array,
              stream_seeds: Array, key: Array
              ) -> tuple[step_lib.KDState, dict[str, Array]]:
-  n, batch_size, shards = train["y"].shape[-1], config.batch_size, mesh.shape[DATA]
-  step = functools.partial(step_lib.train_step, axis_name=DATA if shards > 1 else None)
+  n, batch_size, shards = batching.n_rows(train), config.batch_size, mesh.shape[DATA]
+  step = functools.partial(step_lib.train_step, axis_name=DATA if shards > 1 else None,
+                           task=config.task)
 
   def local(train, states, members, streams, stream_seeds, key):
     stream_keys = jax.vmap(lambda s: _member_key(key, s, 1))(stream_seeds)
@@ -308,17 +314,19 @@ def _evaluate(model: nn.Module, config: TrainConfig, mesh: Mesh, params: Any,
               splits: Array, val: Batch | None, test: Batch | None
               ) -> tuple[Array, Array, Array | None, Array | None]:
 
+  task = tasks.TASKS[config.task]
+
   def local(params, splits, val, test):
-    val_acc = val_ce = jnp.full(splits.shape, jnp.nan, jnp.float32)
-    test_logits = test_acc = None
+    val_score = val_loss = jnp.full(splits.shape, jnp.nan, jnp.float32)
+    test_outputs = test_score = None
     if val is not None:
-      val_logits, val_y = _member_logits(model, config, params, val, splits)
-      val_acc = jax.vmap(_accuracy)(val_logits, val_y)
-      val_ce = jnp.mean(jax.vmap(losses.cross_entropy)(val_logits, val_y), -1)
+      val_outputs, val_y = _member_outputs(model, config, params, val, splits)
+      val_score = jax.vmap(task.score)(val_outputs, val_y)
+      val_loss = jnp.mean(jax.vmap(task.supervised)(val_outputs, val_y), -1)
     if test is not None:
-      test_logits, test_y = _member_logits(model, config, params, test, splits)
-      test_acc = jax.vmap(_accuracy)(test_logits, test_y)
-    return val_acc, val_ce, test_logits, test_acc
+      test_outputs, test_y = _member_outputs(model, config, params, test, splits)
+      test_score = jax.vmap(task.score)(test_outputs, test_y)
+    return val_score, val_loss, test_outputs, test_score
 
   return jax.shard_map(local, mesh=mesh, in_specs=(P(MEMBERS), P(MEMBERS), P(), P()),
                        out_specs=P(MEMBERS))(params, splits, val, test)
@@ -338,19 +346,20 @@ def _population(model, config, mesh, feature_dim, train, members, streams, strea
 def member_batch(train: Batch, teacher: Array, split: Array, idx: Array) -> Batch:
   """Rows `idx` (B,) of the training dict for a member on `split` distilling from
   `teacher`. Stacked splits ('y' (S, n)) are indexed at [split, ...]; stacked teachers'
-  targets ('teacher_logits' (·, G, n, K), 'teacher_features' (·, G, n, d_t)) at
+  targets ('teacher_outputs' (·, G, n, K), 'teacher_features' (·, G, n, d_t)) at
   [..., teacher, idx]: one gather of (B, ·) rows, so no member copies a whole split or a
   whole teacher's targets."""
   lead = (split,) * batching.split_axes(train)
-  stacked = lambda k, v: (k in ("teacher_logits", "teacher_features")
+  stacked = lambda k, v: (k in ("teacher_outputs", "teacher_features")
                           and v.ndim == len(lead) + 3)
   return {k: v[(*lead, teacher, idx)] if stacked(k, v) else v[(*lead, idx)]
           for k, v in train.items()}
 
 
-def _member_logits(model: nn.Module, config: TrainConfig, params: Any, data: Batch,
-                   splits: Array) -> tuple[Array, Array]:
-  """Each member's logits (M, n, K) and labels (M, n) on its own split of `data`.
+def _member_outputs(model: nn.Module, config: TrainConfig, params: Any, data: Batch,
+                    splits: Array) -> tuple[Array, Array]:
+  """Each member's outputs (M, n, K) and labels (M, n) (targets (M, n, k)) on its own
+  split of `data`.
 
   Stacked splits are scored whole and the member's rows kept: S times the (cheap)
   inference, but no (M, n, ...) copy of the inputs."""
@@ -360,14 +369,10 @@ def _member_logits(model: nn.Module, config: TrainConfig, params: Any, data: Bat
   if not batching.split_axes(data):
     return (jax.vmap(logits, (0, None))(params, data["x"]),
             jnp.broadcast_to(data["y"], (m,) + data["y"].shape))
-  s, n = data["y"].shape
+  s, n = data["y"].shape[:2]
   flat = jax.vmap(logits, (0, None))(params, data["x"].reshape((s * n,) + data["x"].shape[2:]))
   own = flat.reshape((m, s, n, -1))[jnp.arange(m), splits]
   return own, data["y"][splits]
-
-
-def _accuracy(logits: Array, labels: Array) -> Array:
-  return jnp.mean((jnp.argmax(logits, -1) == labels).astype(jnp.float32))
 
 
 def teacher_targets(model: nn.Module, params: Any, x: Array, batch_size: int = 1024,
@@ -382,9 +387,9 @@ def teacher_targets(model: nn.Module, params: Any, x: Array, batch_size: int = 1
     features: also return the representations (for the β feature term).
 
   Returns:
-    {'teacher_logits' (n, K)[, 'teacher_features' (n, d_t)]}: merge into the student's
+    {'teacher_outputs' (n, K)[, 'teacher_features' (n, d_t)]}: merge into the student's
     training dict, {'x': x_student, 'y': y, **teacher_targets(...)}.
   """
   logits, h = batching.predict(model, params, x, batch_size)
-  return {"teacher_logits": logits, "teacher_features": h} if features else {
-      "teacher_logits": logits}
+  return {"teacher_outputs": logits, "teacher_features": h} if features else {
+      "teacher_outputs": logits}

@@ -1,9 +1,10 @@
 """Train state, KD objective and the train step (pure; no device placement here).
 
 A batch is a dict of arrays with a common leading axis B:
-  'x' (B, ...) inputs, 'y' (B,) int labels, and for KD 'teacher_logits' (B, K) and
+  'x' (B, ...) inputs, 'y' (B,) int labels (regression: (B, k) floats), and for KD
+  'teacher_outputs' (B, K) (logits, or predictions for regression) and
   'teacher_features' (B, d_t) (precomputed once from the frozen teacher).
-Without 'teacher_logits' the step is plain training, which equals KD with λ = 0.
+Without 'teacher_outputs' the step is plain training, which equals KD with λ = 0.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import jax.numpy as jnp
 from flax.training import train_state
 from jax import Array
 
-from cch_jax.kd import losses
+from cch_jax.kd import losses, tasks
 from cch_jax.kd.config import TrainConfig
 from cch_jax.kd.optim import make_optimizer
 
@@ -65,36 +66,38 @@ def create_state(model: nn.Module, config: TrainConfig, key: Array, x_example: A
                         beta=as_array(beta))
 
 
-def objective(params: dict[str, Any], state: KDState, batch: Batch, key: Array
-              ) -> tuple[Array, Metrics]:
+def objective(params: dict[str, Any], state: KDState, batch: Batch, key: Array,
+              task: str = "classification") -> tuple[Array, Metrics]:
   """The training loss of one batch and its metrics.
 
-  loss = kd_loss(student, teacher, y, λ, T) + β·feature_mse  (terms present in `batch`).
+  loss = task.kd_loss(student, teacher, y, λ, T) + β·feature_mse  (terms present in
+  `batch`; `tasks.TASKS[task]`).
 
   Returns:
-    (scalar loss, metrics {'loss', 'ce', 'kl', 'feature', 'accuracy'} as batch means; 'kl' and
-    'feature' are reported whatever λ and β, and are 0 when the batch lacks teacher arrays).
+    (scalar loss, metrics {'loss', 'supervised', 'distill', 'feature', 'score'} as batch
+    means; 'distill' and 'feature' are reported whatever λ and β, and are 0 when the batch
+    lacks teacher arrays; 'score' is accuracy, or −MAE for regression).
   """
-  logits, h = state.apply_fn({"params": params["model"]}, batch["x"], train=True,
-                             rngs={"dropout": key}, method="logits_and_features")
+  spec = tasks.TASKS[task]
+  outputs, h = state.apply_fn({"params": params["model"]}, batch["x"], train=True,
+                              rngs={"dropout": key}, method="logits_and_features")
   y = batch["y"]
-  ce = jnp.mean(losses.cross_entropy(logits, y))
+  supervised = jnp.mean(spec.supervised(outputs, y))
   zero = jnp.zeros((), jnp.float32)
-  kl, feature, loss = zero, zero, ce
-  if "teacher_logits" in batch:
-    t_logits = batch["teacher_logits"]
-    kl = jnp.mean(losses.distillation_kl(logits, t_logits, state.temperature))
-    loss = losses.kd_loss(logits, t_logits, y, state.lam, state.temperature)
+  distill, feature, loss = zero, zero, supervised
+  if "teacher_outputs" in batch:
+    teacher = batch["teacher_outputs"]
+    distill = jnp.mean(spec.distill(outputs, teacher, state.temperature))
+    loss = spec.kd_loss(outputs, teacher, y, state.lam, state.temperature)
   if "teacher_features" in batch and "proj" in params:
     feature = losses.feature_mse(h, params["proj"], batch["teacher_features"])
     loss = loss + state.beta * feature
-  accuracy = jnp.mean((jnp.argmax(logits, -1) == y).astype(jnp.float32))
-  return loss, {"loss": loss, "ce": ce, "kl": kl, "feature": feature,
-                "accuracy": accuracy}
+  return loss, {"loss": loss, "supervised": supervised, "distill": distill,
+                "feature": feature, "score": spec.score(outputs, y)}
 
 
-def train_step(state: KDState, batch: Batch, key: Array, axis_name: str | None = None
-               ) -> tuple[KDState, Metrics]:
+def train_step(state: KDState, batch: Batch, key: Array, axis_name: str | None = None,
+               task: str = "classification") -> tuple[KDState, Metrics]:
   """One optimiser update on `batch`; `key` drives dropout (fold it from the step).
 
   With `axis_name` (a mapped axis splitting the batch, e.g. the mesh's 'data' axis inside
@@ -103,7 +106,7 @@ def train_step(state: KDState, batch: Batch, key: Array, axis_name: str | None =
   Returns:
     (new state, metrics of the batch before the update; scalars).
   """
-  grads, metrics = jax.grad(objective, has_aux=True)(state.params, state, batch, key)
+  grads, metrics = jax.grad(objective, has_aux=True)(state.params, state, batch, key, task)
   if axis_name is not None:
     grads, metrics = jax.lax.pmean((grads, metrics), axis_name)
   return state.apply_gradients(grads=grads), metrics

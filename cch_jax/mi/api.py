@@ -24,7 +24,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from cch_jax.mi import base, latent, neural, probe, uncertainty
+from cch_jax.mi import base, gaussian_probe, latent, neural, probe, uncertainty
 from cch_jax.utils import stats
 
 # Each trained estimator's rows per seed: (key, n, seeds) -> (row permutations (S, n),
@@ -32,7 +32,8 @@ from cch_jax.utils import stats
 # held_out[s]. Keyed by the estimator's function (a registered partial's `func`).
 SEED_SPLITS: dict[Callable[..., Any], Callable[..., tuple[jax.Array, jax.Array]]] = {
     latent.latent_mi: latent.seed_splits, neural.neural_mi: neural.seed_splits,
-    probe.probe_label_mi: probe.seed_splits}
+    probe.probe_label_mi: probe.seed_splits,
+    gaussian_probe.gaussian_probe_mi: probe.seed_splits}
 
 
 def estimate(x: Any, y: Any, method: str = "ksg", key: jax.Array | None = None, *,

@@ -48,11 +48,14 @@ class Estimator:
       the CI then comes from the spread over seeds, not from half-sampling. They
       standardise their inputs, so constant columns (e.g. dead ReLU units) are allowed and
       become 0, which keeps a representation's width (and the compiled program) fixed.
+    symmetric: the estimate of I(X; Y) equals that of I(Y; X) on swapped inputs (False for
+      a probe that predicts y from x).
   """
   fn: Callable[..., Any]
   labels: bool = False
   min_samples: Callable[..., int] = lambda **_: 2
   randomized: bool = False
+  symmetric: bool = True
 
 
 ESTIMATORS: Registry[Estimator] = Registry("MI estimator")

@@ -6,7 +6,7 @@ import functools
 
 import jax.numpy as jnp
 
-from cch_jax.mi import copula, gaussian, ksg, label, latent, neural, probe
+from cch_jax.mi import copula, gaussian, gaussian_probe, ksg, label, latent, neural, probe
 from cch_jax.mi.base import ESTIMATORS, Estimator
 
 
@@ -36,3 +36,7 @@ ESTIMATORS.register("latent")(Estimator(
 
 ESTIMATORS.register("label_probe")(Estimator(
     probe.probe_label_mi, labels=True, randomized=True, min_samples=lambda **_: 8))
+
+ESTIMATORS.register("gaussian_probe")(Estimator(
+    gaussian_probe.gaussian_probe_mi, randomized=True, symmetric=False,
+    min_samples=lambda k=3, **_: max(8, k + 1)))

@@ -9,7 +9,7 @@ measured outcome of KD beside the prediction. Pure functions on arrays (no disk 
   v = pipeline.verdict(terms, biases[0])                    # shaped like the terms
                                                             # 'distil' | 'do not distil' |
                                                             # 'uncertain', with a reason
-  rows = pipeline.paired_gains(members, test_accuracy)      # KD − baseline per setting
+  rows = pipeline.paired_gains(members, test_score)      # KD − baseline per setting
   pipeline.prediction_outcome(v.label, gain)  # 'held' | 'contradicted' | 'inconclusive' | None
 
 Pieces: `representations` (represent, check, clean, pca), `terms` (cch_terms,

@@ -102,15 +102,20 @@ class Calibration:
 
 
 def calibrate(method: str, shape: Mapping[str, Any], observed: Sequence[float],
-              options: Mapping[str, Any] | None = None, draws: int = DRAWS) -> Calibration:
+              options: Mapping[str, Any] | None = None, draws: int = DRAWS,
+              term: str | None = None) -> Calibration:
   """The estimator's bias on tasks of `shape`, at levels bracketing the `observed` values.
 
   Args:
-    method: an `mi.ESTIMATORS` name (a label method calibrates I(H_s; Y)).
-    shape: `CCHTerms.shape` (or `shaping.pooled` of several).
+    method: an `mi.ESTIMATORS` name (a label method calibrates I(H_s; Y) on class
+      mixtures; a continuous one calibrates on Gaussian tasks of the shape's pair).
+    shape: `CCHTerms.shape` (or `shaping.pooled` of several); for a regression target's
+      I(H_s; Y), its 'label_pair'.
     observed: (m,) the estimates the bias will be read at (nats).
     options: the estimator's options, as used in the analysis.
     draws: samples per level (>= 2).
+    term: the `Calibration.term` to record ('teacher_student' or 'label'; default: by
+      the method's kind).
 
   Returns:
     `Calibration` over the chosen levels; its range covers `observed` unless the ladder
@@ -133,7 +138,8 @@ def calibrate(method: str, shape: Mapping[str, Any], observed: Sequence[float],
     chosen.add(bottom)
   rows = [r for r in map(run, sorted(chosen)) if np.isfinite(r[1:]).all()]  # drop overflow
   dims = (shape["dim_s"], shape["n_classes"]) if label else (shape["dim_t"], shape["dim_s"])
-  return Calibration(method, "label" if label else "teacher_student", int(shape["n"]),
+  term = term or ("label" if label else "teacher_student")
+  return Calibration(method, term, int(shape["n"]),
                      dims, draws, *(tuple(float(r[c]) for r in rows) for c in range(3)))
 
 
@@ -162,11 +168,19 @@ def _rung(method: str, shape: Mapping[str, Any], options: str, draws: int, level
   return _RUNGS[memo]
 
 
+@dataclasses.dataclass(frozen=True)
+class GapCalibrations:
+  """The calibrations of one pair's terms: teacher_student {estimator: Calibration} of
+  its I(H_t; H_s) estimators, and label, its I(H_s; Y) estimator's."""
+  teacher_student: dict[str, Calibration]
+  label: Calibration
+
+
 def gap_calibrations(terms_per_split: Sequence[Any],
                      options: Mapping[str, Mapping[str, Any]] | None = None,
                      draws: int = DRAWS,
                      families: Mapping[str, Mapping[str, Any]] | None = None
-                     ) -> dict[str, Calibration]:
+                     ) -> GapCalibrations:
   """One `Calibration` per estimator of a pair (its I(H_t; H_s) estimators and its label
   estimator), on the splits' pooled shape, covering every split's estimates.
 
@@ -174,20 +188,22 @@ def gap_calibrations(terms_per_split: Sequence[Any],
     terms_per_split: (S,) `CCHTerms` of one pair, one per split (made by `cch_terms`).
     options: per-estimator options as used for the terms.
     draws: samples per level.
-    families: optional {estimator: shape} replacing the pair's family for that estimator
-      (e.g. `shaping.pooled` over every pair's shapes, to calibrate a costly trained
-      estimator once for all pairs of one width).
+    families: optional {estimator: shape} replacing the pair's family for that I(H_t;
+      H_s) estimator (e.g. `shaping.pooled` over every pair's shapes, to calibrate a
+      costly trained estimator once for all pairs of one width).
   """
   if not terms_per_split or any(not t.shape for t in terms_per_split):
     raise ValueError("terms_per_split: expected CCHTerms made by cch_terms (with .shape)")
   options, families = options or {}, families or {}
   family = shaping.pooled([t.shape for t in terms_per_split])
   label_name = next(iter(terms_per_split[0].i_student_label.per_estimator))
-  observed = {label_name: [t.i_student_label.value for t in terms_per_split]}
-  observed |= {name: [_ts(t, name)["value"] for t in terms_per_split]
-               for name in terms_per_split[0].gap.per_estimator}
-  return {name: calibrate(name, families.get(name, family), values, options.get(name),
-                          draws) for name, values in observed.items()}
+  label = calibrate(label_name, family.get("label_pair", family),
+                    [t.i_student_label.value for t in terms_per_split],
+                    options.get(label_name), draws, term="label")
+  return GapCalibrations(
+      {name: calibrate(name, families.get(name, family),
+                       [_ts(t, name)["value"] for t in terms_per_split], options.get(name),
+                       draws) for name in terms_per_split[0].gap.per_estimator}, label)
 
 
 def _ts(terms: Any, name: str) -> dict[str, Any]:
@@ -214,13 +230,11 @@ def gap_biases(terms_per_split: Sequence[Any], n_classes: int,
   if any(t.shape.get("n_classes", 0) > n_classes for t in terms_per_split):
     raise ValueError(f"n_classes: {n_classes} is fewer than the classes in the shapes")
   cals = gap_calibrations(terms_per_split, options, draws, families)
-  label_name = next(iter(terms_per_split[0].i_student_label.per_estimator))
-  label_cal = cals.pop(label_name)
   out = []
   for terms in terms_per_split:
-    lab = label_cal.read(terms.i_student_label.value)
-    out.append({name: _combine(cal, cal.read(_ts(terms, name)["value"]), label_cal, lab)
-                for name, cal in cals.items()})
+    lab = cals.label.read(terms.i_student_label.value)
+    out.append({name: _combine(cal, cal.read(_ts(terms, name)["value"]), cals.label, lab)
+                for name, cal in cals.teacher_student.items()})
   return out
 
 

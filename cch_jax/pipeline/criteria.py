@@ -2,7 +2,8 @@
 
 For one teacher → student pair (held-out rows): the CCH gap for every (I(H_t; H_s),
 I(H_s; Y)) estimator pair, a scale-free gap, simple baselines (teacher accuracy, teacher −
-student accuracy, prediction agreement, linear CKA) and the theory engine's exact rule on
+student accuracy, prediction agreement, linear CKA; for regression −MAE and the
+correlation of predictions) and the theory engine's exact rule on
 a Gaussian fitted to the representations. Across pairs, `rank_criteria` scores each
 criterion against the measured gains (sign agreement, Spearman with a pair-and-split
 bootstrap CI, p-values raw and Holm-adjusted).
@@ -38,9 +39,10 @@ class Criterion:
   text: str
 
 
-def criteria_of(estimators: Sequence[str], label_estimators: Sequence[str]
-                ) -> dict[str, Criterion]:
-  """The criteria `pair_criteria` computes for these estimators, by name."""
+def criteria_of(estimators: Sequence[str], label_estimators: Sequence[str],
+                task: str = "classification") -> dict[str, Criterion]:
+  """The criteria `pair_criteria` computes for these estimators and the data's task, by
+  name (regression: teacher_score and agreement replace the accuracy-based ones)."""
   out = {}
   for ts in estimators:
     for label in label_estimators:
@@ -49,14 +51,20 @@ def criteria_of(estimators: Sequence[str], label_estimators: Sequence[str]
     out[f"relative_gap:{ts}"] = Criterion(
         f"relative_gap:{ts}", True,
         f"scale-free gap: I(H_t;H_s) by {ts} / I(H_s;Y) by {label_estimators[0]} − 1")
+  target = "one-hot y" if task == "classification" else "y"
+  baselines = ((Criterion("teacher_minus_student", True, "teacher accuracy − student accuracy"),
+                Criterion("teacher_accuracy", False, "teacher accuracy on held-out rows"),
+                Criterion("agreement", False, "share of held-out rows where teacher and "
+                          "student predict the same class"))
+               if task == "classification" else
+               (Criterion("teacher_minus_student", True, "student MAE − teacher MAE"),
+                Criterion("teacher_score", False, "−teacher MAE on held-out rows"),
+                Criterion("agreement", False, "correlation of the teacher's and the "
+                          "student's predictions on held-out rows")))
   out.update({c.name: c for c in (
       Criterion("exact_rule", True, "theory engine's exact rule on a Gaussian fitted to "
-                "(PCA H_t, PCA H_s, one-hot y): relative risk margin Σ_k B_k / Σ_k R0_k"),
-      Criterion("teacher_minus_student", True, "teacher accuracy − student accuracy"),
-      Criterion("teacher_accuracy", False, "teacher accuracy on held-out rows"),
-      Criterion("agreement", False, "share of held-out rows where teacher and student "
-                "predict the same class"),
-      Criterion("cka", False, "linear CKA between H_t and H_s"))})
+                f"(PCA H_t, PCA H_s, {target}): relative risk margin Σ_k B_k / Σ_k R0_k"),
+      *baselines, Criterion("cka", False, "linear CKA between H_t and H_s"))})
   return out
 
 
@@ -87,7 +95,8 @@ def fitted_gaussian_rule(z_t: Any, z_s: Any, labels: Any, n_train: int) -> dict[
   one-vs-rest targets, some λ ∈ (0, 1] lowers the risk iff Σ B_k > 0.
 
   Args:
-    z_t: (n, d1), z_s: (n, d2) reduced representations. labels: (n,) ints in [0, K).
+    z_t: (n, d1), z_s: (n, d2) reduced representations. labels: (n,) ints in [0, K), or
+      (n, k) float regression targets (each target then plays a one-vs-rest target's part).
     n_train: the student's training rows (> d2 + 1).
 
   Returns:
@@ -97,7 +106,8 @@ def fitted_gaussian_rule(z_t: Any, z_s: Any, labels: Any, n_train: int) -> dict[
   z_t, z_s = np.asarray(z_t, np.float64), np.asarray(z_s, np.float64)
   y = np.asarray(labels)
   d1, d2 = z_t.shape[1], z_s.shape[1]
-  onehot = np.eye(int(y.max()) + 1)[y]
+  onehot = (y.reshape(len(y), -1).astype(np.float64) if np.issubdtype(y.dtype, np.floating)
+            else np.eye(int(y.max()) + 1)[y])  # the K one-vs-rest (or k regression) targets
   base = np.concatenate([z_t, z_s], axis=1)
   sigmas = np.stack([np.cov(np.concatenate([base, onehot[:, [k]]], 1), rowvar=False)
                      for k in range(onehot.shape[1])])
@@ -110,7 +120,7 @@ def fitted_gaussian_rule(z_t: Any, z_s: Any, labels: Any, n_train: int) -> dict[
 
 
 def pair_criteria(terms: CCHTerms, extra_labels: Mapping[str, mi.MIEstimate], z_t: Any,
-                  z_s: Any, h_t: Any, h_s: Any, labels: Any, teacher_logits: Any,
+                  z_s: Any, h_t: Any, h_s: Any, labels: Any, teacher_outputs: Any,
                   student_logits: Any, n_train: int) -> dict[str, Any]:
   """Every criterion of one pair on its held-out rows.
 
@@ -119,7 +129,8 @@ def pair_criteria(terms: CCHTerms, extra_labels: Mapping[str, mi.MIEstimate], z_
     extra_labels: more I(H_s; Y) estimates ({name: MIEstimate}, e.g. the probe bound).
     z_t, z_s: the reduced representations the estimators saw (n, d1), (n, d2).
     h_t, h_s: the representations (n, d_t), (n, d_s) (for CKA).
-    labels: (n,). teacher_logits, student_logits: (n, K) of the two encoders.
+    labels: (n,) class labels or (n, k) regression targets. teacher_outputs,
+      student_logits: (n, K) outputs of the two encoders (logits, or predictions).
     n_train: the student's training rows (for the exact rule).
 
   Returns:
@@ -146,13 +157,21 @@ def pair_criteria(terms: CCHTerms, extra_labels: Mapping[str, mi.MIEstimate], z_
     floor = max(terms.i_student_label.value, 1e-3)
     out[f"relative_gap:{ts}"] = t["value"] / floor - 1.0
   rule = fitted_gaussian_rule(z_t, z_s, y, n_train)
-  t_pred = np.argmax(np.asarray(teacher_logits), -1)
-  s_pred = np.argmax(np.asarray(student_logits), -1)
+  out.update(exact_rule=rule["margin"], exact_rule_detail=rule, cka=linear_cka(h_t, h_s))
+  t_out, s_out = np.asarray(teacher_outputs), np.asarray(student_logits)
+  if np.issubdtype(y.dtype, np.floating):  # regression: scores are −MAE
+    y = y.reshape(len(y), -1)
+    t_score = -float(np.mean(np.abs(t_out - y)))
+    s_score = -float(np.mean(np.abs(s_out - y)))
+    agreement = float(np.mean([np.corrcoef(t_out[:, j], s_out[:, j])[0, 1]
+                               for j in range(y.shape[1])]))
+    return out | {"teacher_score": t_score, "student_score": s_score,
+                  "teacher_minus_student": t_score - s_score, "agreement": agreement}
+  t_pred, s_pred = np.argmax(t_out, -1), np.argmax(s_out, -1)
   t_acc, s_acc = float(np.mean(t_pred == y)), float(np.mean(s_pred == y))
-  out.update(exact_rule=rule["margin"], exact_rule_detail=rule, teacher_accuracy=t_acc,
-             student_accuracy=s_acc, teacher_minus_student=t_acc - s_acc,
-             agreement=float(np.mean(t_pred == s_pred)), cka=linear_cka(h_t, h_s))
-  return out
+  return out | {"teacher_accuracy": t_acc, "student_accuracy": s_acc,
+                "teacher_minus_student": t_acc - s_acc,
+                "agreement": float(np.mean(t_pred == s_pred))}
 
 
 def _ties_kept(values: np.ndarray, digits: int = 9) -> np.ndarray:

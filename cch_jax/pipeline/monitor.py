@@ -25,7 +25,8 @@ def point_gap(h_t: Any, h_s: Any, labels: Any, estimator: str = "ksg",
   """I(H_t; H_s) − I(H_s; Y) in nats by a deterministic estimator pair, on PCA scores.
 
   Args:
-    h_t: (n, d_t), h_s: (n, d_s) representations; labels: (n,) ints.
+    h_t: (n, d_t), h_s: (n, d_s) representations; labels: (n,) ints, or (n, k) float
+      regression targets (then label_estimator is a continuous one, e.g. 'ksg').
     estimator, label_estimator: deterministic registry names (e.g. 'ksg', 'label_knn').
     reduce_dim: PCA dimensions (0 = none). options: per estimator, its options.
   """

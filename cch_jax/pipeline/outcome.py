@@ -1,7 +1,7 @@
 """Measured outcomes of a student population, and how well the predictions held.
 
-  rows = paired_gains(members, test_accuracy)        # one row per (teacher, λ, T, β)
-  best = recommend(paired_gains(members, val_accuracy))  # per teacher: λ, T by validation
+  rows = paired_gains(members, test_score)        # one row per (teacher, λ, T, β)
+  best = recommend(paired_gains(members, val_score))  # per teacher: λ, T by validation
   prediction_outcome("distil", row["gain"])           # 'held' | 'contradicted' |
                                                       # 'inconclusive' (None: 'uncertain')
   rank_with_ties({name: units_of(row), ...})          # paired differences, rank intervals

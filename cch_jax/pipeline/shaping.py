@@ -3,7 +3,7 @@
 `measure` records, on the PCA scores z_t (n, d_t), z_s (n, d_s) that the estimators saw,
 what a calibration task must copy: the joint sample covariance of (z_t, z_s), its sample
 canonical correlations, and z_s's class structure (class means, pooled within-class
-covariance, class shares). `pooled` merges the shapes of several splits (or pairs) into
+covariance, class shares), or for a regression target the same pair shape of (z_s, y). `pooled` merges the shapes of several splits (or pairs) into
 one task family. From a shape, at a true MI level in nats:
 
   teacher_student_task(shape, level)   # Gaussian: z_t's and z_s's own covariances, the
@@ -41,26 +41,39 @@ TRUTH_SAMPLES = 20_000
 
 
 def measure(z_t: np.ndarray, z_s: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
-  """The shape of z_t (n, d_t), z_s (n, d_s) and labels (n,) in [0, K) (plain lists).
+  """The shape of z_t (n, d_t), z_s (n, d_s) and labels (plain lists).
+
+  Args:
+    labels: (n,) class codes in [0, K), or (n, k) float regression targets.
 
   Returns:
-    {'n', 'dim_t', 'dim_s', 'n_classes', 'canonical_correlations' (min(d_t, d_s),),
-     'covariance' (d_t + d_s, d_t + d_s), 'class_means' (K', d_s), 'class_shares' (K',),
-     'within_covariance' (d_s, d_s)}; K' counts the classes present.
+    `pair_shape(z_t, z_s)` plus, for class labels, {'n_classes', 'class_means' (K', d_s),
+    'class_shares' (K',), 'within_covariance' (d_s, d_s)} (K' counts the classes
+    present), or for regression targets {'label_pair': pair_shape(z_s, targets)}: the
+    label term is then calibrated on Gaussian tasks like I(H_t; H_s)'s.
   """
-  z_t, z_s = np.asarray(z_t, np.float64), np.asarray(z_s, np.float64)
+  z_s = np.asarray(z_s, np.float64)
   y = np.asarray(labels)
+  shape = pair_shape(z_t, z_s)
+  if np.issubdtype(y.dtype, np.floating):
+    return shape | {"label_pair": pair_shape(z_s, y.reshape(len(y), -1))}
   present = np.unique(y)
   means = np.stack([z_s[y == c].mean(0) for c in present])
   resid = z_s - means[np.searchsorted(present, y)]
   within = resid.T @ resid / max(len(y) - len(present), 1)
-  return {"n": len(y), "dim_t": z_t.shape[1], "dim_s": z_s.shape[1],
-          "n_classes": len(present),
-          "canonical_correlations": mi.canonical_correlations(z_t, z_s).tolist(),
-          "covariance": np.cov(np.concatenate([z_t, z_s], 1), rowvar=False).tolist(),
-          "class_means": means.tolist(),
-          "class_shares": (np.bincount(np.searchsorted(present, y)) / len(y)).tolist(),
-          "within_covariance": within.tolist()}
+  return shape | {"n_classes": len(present), "class_means": means.tolist(),
+                  "class_shares": (np.bincount(np.searchsorted(present, y)) / len(y)).tolist(),
+                  "within_covariance": within.tolist()}
+
+
+def pair_shape(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+  """{'n', 'dim_t', 'dim_s', 'canonical_correlations' (min(d_a, d_b),), 'covariance'
+  (d_a + d_b, d_a + d_b)} of a (n, d_a) and b (n, d_b): what `teacher_student_task`
+  copies (a in the teacher's place)."""
+  a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+  return {"n": len(a), "dim_t": a.shape[1], "dim_s": b.shape[1],
+          "canonical_correlations": mi.canonical_correlations(a, b).tolist(),
+          "covariance": np.cov(np.concatenate([a, b], 1), rowvar=False).tolist()}
 
 
 def pooled(shapes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -73,8 +86,11 @@ def pooled(shapes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                        f"{(first['dim_t'], first['dim_s'])}")
   z = np.mean([np.arctanh(np.clip(s["canonical_correlations"], 0, RHO_MAX)) for s in shapes],
               axis=0)
-  return first | {"canonical_correlations": np.tanh(z).tolist(),
-                  "n": int(round(np.mean([s["n"] for s in shapes])))}
+  out = first | {"canonical_correlations": np.tanh(z).tolist(),
+                 "n": int(round(np.mean([s["n"] for s in shapes])))}
+  if "label_pair" in first:
+    out["label_pair"] = pooled([s["label_pair"] for s in shapes])
+  return out
 
 
 def key(shape: Mapping[str, Any]) -> str:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import inspect
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -67,9 +68,10 @@ class CCHTerms:
   """The CCH terms of one teacher/student pair on n held-out rows.
 
   Attributes:
-    i_teacher_student: I(H_t; H_s). i_student_label: I(H_s; Y) (ceiling H(Y)).
+    i_teacher_student: I(H_t; H_s). i_student_label: I(H_s; Y) (ceiling H(Y) for classes).
     gap: I(H_t; H_s) − I(H_s; Y); per_estimator keys are the I(H_t; H_s) estimators.
-    label_entropy: H(Y) of the rows (nats). n: rows. primary: the headline estimator.
+    label_entropy: H(Y) of the rows (nats; NaN for a continuous Y, whose differential
+      entropy is no ceiling). n: rows. primary: the headline estimator.
     warnings: the estimators' diagnostics warnings, prefixed by the estimator.
     dims: {estimator: (dim_x, dim_y)} of the inputs each estimator saw (PCA scores; the
       label estimator's dim_y is the number of classes K).
@@ -101,12 +103,14 @@ def required_samples(estimators: Sequence[str], label_estimator: str,
 
 
 def check_settings(estimators: Sequence[str], label_estimator: str, reduce_dim: int,
-                   options: Mapping[str, Mapping[str, Any]]) -> None:
+                   options: Mapping[str, Mapping[str, Any]], regression: bool = False
+                   ) -> None:
   """Checks the estimator settings of `cch_terms` (cheap; call it before any training).
 
   Raises:
     ValueError / KeyError naming the setting: no estimator, an unknown one, a label
-    estimator for I(H_t; H_s) or the reverse, reduce_dim < 0, unknown options.
+    estimator for I(H_t; H_s) or for a continuous target, a continuous estimator for
+    class labels, reduce_dim < 0, unknown options.
   """
   if not estimators:
     raise ValueError("estimators: expected at least one I(H_t; H_s) estimator")
@@ -114,9 +118,11 @@ def check_settings(estimators: Sequence[str], label_estimator: str, reduce_dim: 
     if mi.ESTIMATORS[name].labels:
       raise ValueError(f"estimators: {name!r} is a label estimator; I(H_t; H_s) needs a "
                        "continuous one (e.g. 'latent', 'ksg', 'gaussian', 'infonce')")
-  if not mi.ESTIMATORS[label_estimator].labels:
-    raise ValueError(f"label_estimator: expected a label estimator ('label_knn', "
-                     f"'label_probe'), got {label_estimator!r}")
+  if mi.ESTIMATORS[label_estimator].labels == regression:
+    expected = ("a continuous estimator for a regression target (e.g. 'ksg', "
+                "'gaussian_probe')" if regression else
+                "a label estimator ('label_knn', 'label_probe')")
+    raise ValueError(f"label_estimator: expected {expected}, got {label_estimator!r}")
   if not isinstance(reduce_dim, int) or reduce_dim < 0:
     raise ValueError(f"reduce_dim: expected an integer >= 0, got {reduce_dim!r}")
   for name in (*estimators, label_estimator):
@@ -133,10 +139,12 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
 
   Args:
     h_t: teacher representations (n, d_t). h_s: student representations (n, d_s).
-    labels: (n,) integer class labels (at least two classes).
+    labels: (n,) integer class labels (at least two classes), or (n,) / (n, k) float
+      regression targets (then label_estimator is a continuous one, e.g. 'ksg').
     key: PRNG key (halves, estimator seeds); every term uses the same one.
     estimators: I(H_t; H_s) estimators (registry names, continuous); the first is primary.
-    label_estimator: the I(H_s; Y) estimator ('label_knn' or 'label_probe').
+    label_estimator: the I(H_s; Y) estimator: for class labels 'label_knn' or
+      'label_probe', for regression targets a continuous one ('ksg', 'gaussian_probe').
     reduce_dim: PCA dimensions of every estimator's inputs (0 = none).
     n_resamples: random halves for deterministic estimators' CIs.
     options: per estimator name, its keyword options (e.g. {'ksg': {'k': 3}}).
@@ -150,8 +158,10 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
     estimator list or a label estimator used for I(H_t; H_s) (or the reverse).
   """
   options = {k: dict(v) for k, v in (options or {}).items()}
-  check_settings(estimators, label_estimator, reduce_dim, options)
-  y = mi.base.as_labels("labels", labels)
+  regression = np.issubdtype(np.asarray(labels).dtype, np.floating)
+  check_settings(estimators, label_estimator, reduce_dim, options, regression)
+  y = (mi.base.as_samples("labels", labels) if regression
+       else mi.base.as_labels("labels", labels))
   h_t, h_s = representations.check("h_t", h_t), representations.check("h_s", h_s)
   if not len(h_t) == len(h_s) == len(y):
     raise ValueError(f"h_t, h_s, labels: expected the same number of rows, got "
@@ -174,13 +184,21 @@ def cch_terms(h_t: Any, h_s: Any, labels: Any, key: jax.Array, *,
   warnings = tuple(f"{e.method}: {w}" for e in (label, *ts.values())
                    for w in e.diagnostics.get("warnings", ()))
   primary = estimators[0]
-  n_classes = int(y.max()) + 1
-  entropy = float(mi.label_entropy(y, n_classes))
   dims = {name: (z_t.shape[1], z_s.shape[1]) for name in estimators}
-  dims[label_estimator] = (z_s.shape[1], n_classes)
+  dims[label_estimator] = (z_s.shape[1], _label_width(y))
   return CCHTerms(_term(ts, primary), _term({label_estimator: label}, label_estimator),
-                  _term(gaps, primary), entropy, len(y), primary, warnings, dims,
+                  _term(gaps, primary), _label_entropy(y), len(y), primary, warnings, dims,
                   shaping.measure(z_t, z_s, y))
+
+
+def _label_width(y: np.ndarray) -> int:
+  """K of class labels (n,), or k of regression targets (n, k)."""
+  return y.shape[1] if y.ndim == 2 else int(y.max()) + 1
+
+
+def _label_entropy(y: np.ndarray) -> float:
+  """H(Y) of class labels in nats; NaN for regression targets (no ceiling)."""
+  return math.nan if y.ndim == 2 else float(mi.label_entropy(y, _label_width(y)))
 
 
 def symmetric_memo() -> Callable[..., mi.MIEstimate]:
@@ -191,7 +209,7 @@ def symmetric_memo() -> Callable[..., mi.MIEstimate]:
   digest = lambda a: hashlib.sha1(np.ascontiguousarray(a).tobytes()).hexdigest()
 
   def estimate(x, y, name, key=None, **kwargs):
-    if mi.ESTIMATORS[name].labels:
+    if mi.ESTIMATORS[name].labels or not mi.ESTIMATORS[name].symmetric:
       return mi.estimate(x, y, name, key=key, **kwargs)
     seed = None if key is None else digest(jax.random.key_data(key))
     memo = (name, frozenset((digest(x), digest(y))), seed, repr(sorted(kwargs.items())))

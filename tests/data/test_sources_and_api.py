@@ -133,7 +133,8 @@ def test_npz_errors_name_the_problem(tmp_path):
   with pytest.raises(ValueError, match=r"view 'b' has NaN or inf values"):
     data.load_views(**_write_npz(tmp_path, a=a, b=b_nan, y=y))
   with pytest.raises(ValueError, match=r"y: expected integer class labels, found non-integer"):
-    data.load_views(**_write_npz(tmp_path, a=a, b=b, y=y + 0.5))
+    data.load_views(**_write_npz(tmp_path, a=a, b=b, y=y + 0.5), task="classification")
+  assert data.load_views(**_write_npz(tmp_path, a=a, b=b, y=y + 0.5)).task == "regression"
   with pytest.raises(ValueError, match=r"no labels array 'y'; found a, b"):
     data.load_views(**_write_npz(tmp_path, a=a, b=b))
   y_small = y.copy()
@@ -141,7 +142,7 @@ def test_npz_errors_name_the_problem(tmp_path):
   with pytest.raises(ValueError, match=r"class 9 has 2 example\(s\)"):
     data.load_views(**_write_npz(tmp_path, a=a, b=b, y=y_small))
   with pytest.raises(FileNotFoundError, match="data.path: no .npz file at"):
-    data.load_views(name="npz", path=str(tmp_path / "missing.npz"))
+    data.load_views(name="npz", path=str(tmp_path / "missing.npz"), teacher="a", student="b")
   with pytest.raises(ValueError, match="data.path: expected the .npz file, got an empty"):
     data.load_views(name="npz")
 
@@ -154,7 +155,7 @@ def test_csv_errors_name_the_problem(tmp_path):
   with pytest.raises(ValueError, match=r"y.csv' is not a numeric CSV file"):
     data.load_views(name="csv", path=str(tmp_path), teacher="a", student="a")
   with pytest.raises(FileNotFoundError, match="data.path: no folder at"):
-    data.load_views(name="csv", path=str(tmp_path / "nope"))
+    data.load_views(name="csv", path=str(tmp_path / "nope"), teacher="a", student="b")
 
 
 def test_bad_split_and_unknown_source():
@@ -165,7 +166,8 @@ def test_bad_split_and_unknown_source():
 
 
 def test_sources_registry_lists_the_builtin_sources():
-  assert set(data.SOURCES) == {"digits", "npz", "csv", "synthetic"}
+  assert set(data.SOURCES) == {"digits", "npz", "csv", "synthetic", "sequence", "diabetes",
+                               "breast_cancer"}
   assert os.path.basename(data.__file__) == "__init__.py"
 
 
@@ -184,3 +186,25 @@ def test_fused_views_concatenate_their_parts_on_the_last_axis(tmp_path):
     data.load_views(name="npz", path=path, teacher="text", student="audio&video")
   with pytest.raises(ValueError, match="empty part"):
     data.load_views(teacher="clean", student="mnistm&")
+
+
+def test_shipped_multiview_sets_have_their_documented_views_and_tasks():
+  """diabetes: regression, views body (4) and serum (6), targets standardised with the
+  train split's statistics and spread over the splits by quantile strata; breast_cancer:
+  two classes, views mean / se / worst (10 each)."""
+  ds = data.load_views(name="diabetes")
+  assert (ds.task, ds.teacher, ds.student, ds.n_outputs) == ("regression", ("body",),
+                                                             "serum", 1)
+  assert ds.train.views["body"].shape == (ds.train.n, 4)
+  assert ds.train.n + ds.validation.n + ds.test.n == 442
+  np.testing.assert_allclose(ds.train.labels.mean(), 0, atol=1e-5)
+  np.testing.assert_allclose(ds.train.labels.std(), 1, atol=1e-5)
+  assert ds.score_scale == pytest.approx(float(ds.target_standardization[1][0]))
+  for split in (ds.validation, ds.test):  # strata: each split spans the target's range
+    assert split.labels.min() < -1 and split.labels.max() > 1
+  cancer = data.load_views(name="breast_cancer", teacher="mean,worst", student="se")
+  assert (cancer.task, cancer.n_classes) == ("classification", 2)
+  assert {v: cancer.train.views[v].shape[1] for v in cancer.view_names} == {
+      "mean": 10, "worst": 10, "se": 10}
+  with pytest.raises(ValueError, match="data.task: data.name='diabetes' is a regression set"):
+    data.load_views(name="diabetes", task="classification")

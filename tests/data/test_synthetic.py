@@ -95,4 +95,5 @@ def test_load_views_with_the_synthetic_source():
   np.testing.assert_allclose(ds.train.views["b"].mean(0), 0, atol=1e-5)
   with pytest.raises(ValueError, match=r"no view named 'clean', 'mnistm' \(set data.teacher / "
                                        r"data.student to view names\); available views: a, b"):
-    data.load_views(name="synthetic")
+    data.load_views(name="synthetic", teacher="clean", student="mnistm")
+  assert data.load_views(name="synthetic").view_names == ("a", "b")  # the default views

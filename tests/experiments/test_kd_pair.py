@@ -43,7 +43,9 @@ def test_results_and_report_of_known_accuracies():
 
 
 def test_model_blocks_pass_only_the_encoders_own_knobs():
-  model = encoders.build_model(blocks.model_block("mlp", widths=(16,)), n_classes=3)
+  model = encoders.build_model(blocks.model_block("mlp", widths=(16,)), n_outputs=3)
   assert model.encoder.widths == (16,) and model.n_classes == 3
-  with pytest.raises(KeyError, match="unknown encoder 'transformer'"):
-    encoders.build_model(blocks.model_block("transformer"), n_classes=3)
+  model = encoders.build_model(blocks.model_block("transformer", depth=1), n_outputs=3)
+  assert (model.encoder.width, model.encoder.depth, model.encoder.heads) == (64, 1, 4)
+  with pytest.raises(KeyError, match="unknown encoder 'resnet'"):
+    encoders.build_model(blocks.model_block("resnet"), n_outputs=3)

@@ -34,7 +34,7 @@ def _accuracy(kind):
 
 
 class _Population:
-  test_accuracy, val_accuracy = _accuracy("test"), _accuracy("val")
+  test_score, val_score = _accuracy("test"), _accuracy("val")
   curves = {"loss": np.zeros((18, 50))}  # 50 steps
 
 
@@ -47,7 +47,7 @@ def _study(train=True):
     monitor = {"steps": [], "estimators": "ksg − label_knn", "kd": {}, "baseline": {},
                "sign_flips": {}}
     results.add_training(out, blocks.kd_block(seeds=2), MEMBERS, _Population(),
-                         _accuracy("pilot"), 10, monitor)
+                         _accuracy("pilot"), None, 1.0, 10, monitor)
   return out
 
 
@@ -94,7 +94,7 @@ def test_training_adds_outcomes_by_ci_the_pilot_and_recommendations():
   assert ranking["a"]["rank"] == 1 and (ranking["a"]["rank_low"], ranking["a"]["rank_high"]) \
       == (1, 1)
   assert out["members"]["teacher"][:6] == [0, 0, 1, 0, 0, 1]
-  assert len(out["member_test_accuracy"]) == 18
+  assert len(out["member_test_score"]) == 18
 
 
 def test_report_rows_and_one_line():

@@ -62,7 +62,7 @@ def demo_task() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
   """(train, val): 1,024 training blob points with noisy teacher logits, 256 validation."""
   data = blobs(0, 1280)
   noise = np.random.default_rng(1).normal(size=(1280, 4))
-  data["teacher_logits"] = (3.0 * np.eye(4)[data["y"]] + noise).astype(np.float32)
+  data["teacher_outputs"] = (3.0 * np.eye(4)[data["y"]] + noise).astype(np.float32)
   return ({k: v[:1024] for k, v in data.items()},
           {k: data[k][1024:] for k in ("x", "y")})
 
@@ -100,7 +100,7 @@ def main(argv: list[str]) -> None:
   result = run(_WORKDIR.value, _STEPS.value,
                on_segment=(lambda *_: time.sleep(delay)) if delay > 0 else None)
   logging.info("demo_run: val accuracy of the members %s",
-               np.round(result.val_accuracy, 4).tolist())
+               np.round(result.val_score, 4).tolist())
 
 
 if __name__ == "__main__":

@@ -83,3 +83,22 @@ def test_optimizers_and_schedules_by_name():
     kd.TrainConfig(eval_every=30, checkpoint_every=100)
   with pytest.raises(KeyError, match="unknown fields"):
     kd.TrainConfig.from_mapping({"stepz": 3})
+
+
+def test_regression_task_losses_and_score_match_numpy():
+  """Regression: (1-λ)·MSE(y) + λ·MSE(teacher) with T unused, the score −MAE (higher is
+  better), and no gradient reaches the teacher's predictions."""
+  rng = np.random.default_rng(1)
+  s, t, y = (rng.normal(size=(16, 2)).astype(np.float32) for _ in range(3))
+  task = kd.TASKS["regression"]
+  for lam, temp in ((0.0, 1.0), (0.3, 4.0), (1.0, 2.0)):
+    want = (1 - lam) * np.mean((s - y) ** 2) + lam * np.mean((s - t) ** 2)
+    np.testing.assert_allclose(task.kd_loss(s, t, y, lam, temp), want, rtol=1e-6)
+  np.testing.assert_allclose(task.score(s, y), -np.mean(np.abs(s - y)), rtol=1e-6)
+  assert task.metric == "mae" and task.metric_value(-0.5) == 0.5
+  grad_t = jax.grad(lambda t_: task.kd_loss(s, t_, y, 0.5, 1.0))(t)
+  np.testing.assert_array_equal(grad_t, 0.0)
+  classify = kd.TASKS["classification"]
+  logits, labels = rng.normal(size=(16, 5)).astype(np.float32), rng.integers(0, 5, 16)
+  np.testing.assert_allclose(classify.kd_loss(logits, s @ np.ones((2, 5)), labels, 0.3, 2.0),
+                             kd.kd_loss(logits, s @ np.ones((2, 5)), labels, 0.3, 2.0))

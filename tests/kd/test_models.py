@@ -28,12 +28,45 @@ def test_encoders_give_logits_and_representations_of_the_right_shapes(encoder, k
 
 
 def test_encoder_registry_and_input_errors():
-  assert set(kd.ENCODERS) == {"mlp", "cnn"}
-  with pytest.raises(KeyError, match="known: cnn, mlp"):
+  assert set(kd.ENCODERS) == {"mlp", "cnn", "cnn1d", "transformer"}
+  with pytest.raises(KeyError, match="known: cnn, cnn1d, mlp, transformer"):
     kd.make_model("resnet", n_classes=2)
   model = kd.make_model("cnn", n_classes=2)
   with pytest.raises(ValueError, match="expected images"):
     model.init(jax.random.key(0), np.zeros((2, 5)))
+  for encoder in ("cnn1d", "transformer"):
+    with pytest.raises(ValueError, match="expected sequences"):
+      kd.make_model(encoder, n_classes=2).init(jax.random.key(0), np.zeros((2, 5)))
+  with pytest.raises(ValueError, match="width: expected a multiple of heads"):
+    kd.make_model("transformer", n_classes=2, width=10, heads=4).init(
+        jax.random.key(0), np.ones((2, 3, 2)))
+
+
+@pytest.mark.parametrize("encoder,kwargs", [
+    ("cnn1d", {"features": (8, 8), "hidden": 12, "kernel_size": 3}),
+    ("transformer", {"width": 16, "depth": 2, "heads": 2, "hidden": 12}),
+])
+def test_sequence_encoders_ignore_padded_steps(encoder, kwargs):
+  """Sequences (B, L, d + 1), mask last: H is (B, hidden); changing the values at padded
+  steps changes nothing; and rows of length 5 padded to L = 9 give what the same rows cut
+  to 5 steps give (the positional table cut to 5 rows)."""
+  rng = np.random.default_rng(0)
+  lengths = np.array([9, 5, 1, 3])
+  mask = (np.arange(9)[None, :] < lengths[:, None]).astype(np.float32)
+  x = np.concatenate([rng.normal(size=(4, 9, 3)), mask[..., None]], -1).astype(np.float32)
+  model = kd.make_model(encoder, n_classes=5, **kwargs)
+  shapes = jax.eval_shape(model.init, jax.random.key(0), x)  # random params, no RNG compile
+  variables = jax.tree.map(lambda s: rng.normal(0, 0.5, s.shape).astype(s.dtype), shapes)
+  represent = jax.jit(lambda v, x_: model.apply(v, x_, method="represent"))
+  h = represent(variables, x)
+  assert h.shape == (4, 12) and jax.eval_shape(model.apply, variables, x).shape == (4, 5)
+  noisy = x.copy()
+  noisy[..., :-1] += 100.0 * (1.0 - mask[..., None]) * rng.normal(size=(4, 9, 3))
+  np.testing.assert_allclose(represent(variables, noisy), h, atol=1e-5)
+  cut = jax.tree_util.tree_map_with_path(
+      lambda path, a: a[:5] if "pos_embedding" in jax.tree_util.keystr(path) else a,
+      variables)
+  np.testing.assert_allclose(represent(cut, x[1:2, :5]), h[1:2], rtol=1e-5, atol=1e-5)
 
 
 def test_dropout_is_active_only_in_training():

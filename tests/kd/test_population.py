@@ -19,7 +19,7 @@ CONFIG = kd.TrainConfig(steps=25, batch_size=32, learning_rate=1e-2)
 def kd_task():
   rng = np.random.default_rng(0)
   data = blobs(0, 160, dim=6, n_classes=3)
-  data["teacher_logits"] = rng.normal(size=(160, 3)).astype(np.float32)
+  data["teacher_outputs"] = rng.normal(size=(160, 3)).astype(np.float32)
   data["teacher_features"] = rng.normal(size=(160, 4)).astype(np.float32)
   return kd.make_model("mlp", n_classes=3, widths=(16,)), data
 
@@ -44,17 +44,17 @@ def test_vmapped_member_equals_the_same_run_alone_and_pairs_share_init(kd_task):
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a[3:4], b, rtol=1e-5, atol=1e-6),
                out.params, solo.params)
   np.testing.assert_allclose(out.curves["loss"][3:4], solo.curves["loss"], rtol=1e-5)
-  assert np.all(np.isnan(out.val_accuracy))  # no validation data
+  assert np.all(np.isnan(out.val_score))  # no validation data
   assert out.curves["loss"].shape == (4, CONFIG.steps)
   # Paired: a baseline and its KD twin start equal and see the same first batch.
-  ce0 = out.curves["ce"][:, 0]
+  ce0 = out.curves["supervised"][:, 0]
   np.testing.assert_allclose(ce0[0], ce0[1], rtol=1e-6)
   np.testing.assert_allclose(ce0[2], ce0[3], rtol=1e-6)
   assert abs(ce0[0] - ce0[2]) > 1e-4  # different seeds differ
   # The baseline's loss is its CE (λ = β = 0); its KD twin's is not.
-  np.testing.assert_allclose(out.curves["loss"][0], out.curves["ce"][0], rtol=1e-6)
-  assert np.all(np.abs(out.curves["loss"][1] - out.curves["ce"][1]) > 1e-3)
-  assert out.test_logits is None
+  np.testing.assert_allclose(out.curves["loss"][0], out.curves["supervised"][0], rtol=1e-6)
+  assert np.all(np.abs(out.curves["loss"][1] - out.curves["supervised"][1]) > 1e-3)
+  assert out.test_outputs is None
 
 
 def test_stacked_teachers_each_member_distils_from_its_own(kd_task):
@@ -62,7 +62,7 @@ def test_stacked_teachers_each_member_distils_from_its_own(kd_task):
   one-teacher populations of each teacher (same key), and shares the seed's baseline."""
   model, train = kd_task
   rng = np.random.default_rng(1)
-  other = {"teacher_logits": rng.normal(size=(160, 3)).astype(np.float32),
+  other = {"teacher_outputs": rng.normal(size=(160, 3)).astype(np.float32),
            "teacher_features": rng.normal(size=(160, 4)).astype(np.float32)}
   stacked = dict(train, **{k: np.stack([train[k], v]) for k, v in other.items()})
   grid = kd.paired_grid(lams=(0.6,), temperatures=(2.0,), seeds=(0, 1), beta=0.1,
@@ -96,7 +96,7 @@ def test_teacher_then_students_learn_an_easy_task():
   t_out = kd.train_population(
       teacher, config, {"x": data["x"][tr], "y": data["y"][tr]}, kd.paired_grid((), (), [0]),
       jax.random.key(0), val={"x": data["x"][va], "y": data["y"][va]})
-  assert float(t_out.val_accuracy[0]) >= 0.95, t_out.val_accuracy
+  assert float(t_out.val_score[0]) >= 0.95, t_out.val_score
   t_params = jax.tree.map(lambda a: a[0], t_out.params["model"])
 
   student = kd.make_model("mlp", n_classes=4, widths=(16,))
@@ -106,8 +106,8 @@ def test_teacher_then_students_learn_an_easy_task():
   out = kd.train_population(student, config, train, members, jax.random.key(1),
                             val={"x": x_student[va], "y": data["y"][va]},
                             test={"x": x_student[te], "y": data["y"][te]})
-  assert out.test_logits.shape == (4, 256, 4)
-  assert np.all(np.asarray(out.test_accuracy) >= 0.8), out.test_accuracy
+  assert out.test_outputs.shape == (4, 256, 4)
+  assert np.all(np.asarray(out.test_score) >= 0.8), out.test_score
   assert np.all(np.isfinite(out.curves["loss"]))
   assert out.params["proj"]["kernel"].shape == (4, 16, 32)
 
@@ -123,8 +123,11 @@ def test_input_checks_at_the_public_edge(kd_task):
     kd.train_population(model, CONFIG, dict(train, y=train["y"][:10]), members, key)
   with pytest.raises(ValueError, match="at least batch_size = 32 rows"):
     kd.train_population(model, CONFIG, {k: v[:8] for k, v in train.items()}, members, key)
-  with pytest.raises(TypeError, match="integer class labels"):
+  with pytest.raises(ValueError, match=r"train\['y'\]: expected shape \(n, k\)"):
     kd.train_population(model, CONFIG, dict(train, y=train["y"] * 1.0), members, key)
+  with pytest.raises(ValueError, match="config.task: 'classification' does not match"):
+    kd.train_population(model, CONFIG, dict(train, y=train["y"][:, None] * 1.0), members,
+                        key)
 
 
 def test_stacked_splits_each_member_trains_on_its_own(kd_task):
@@ -147,9 +150,9 @@ def test_stacked_splits_each_member_trains_on_its_own(kd_task):
     pick = np.flatnonzero(grid.split == s)
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a[pick], b, rtol=1e-5, atol=1e-6),
                  out.params, ref.params)
-    np.testing.assert_allclose(out.test_accuracy[pick], ref.test_accuracy, atol=1e-6)
-    np.testing.assert_allclose(out.test_logits[pick], ref.test_logits, rtol=1e-4, atol=1e-5)
-  np.testing.assert_allclose(out.val_accuracy, out.test_accuracy)
+    np.testing.assert_allclose(out.test_score[pick], ref.test_score, atol=1e-6)
+    np.testing.assert_allclose(out.test_outputs[pick], ref.test_outputs, rtol=1e-4, atol=1e-5)
+  np.testing.assert_allclose(out.val_score, out.test_score)
   with pytest.raises(ValueError, match=r"members\.split: expected indices in \[0, 2\)"):
     kd.train_population(model, CONFIG, stacked, grid.replace(split=grid.split * 2), key)
   with pytest.raises(ValueError, match=r"train\['y'\]: expected shape \(2, 80\)"):
@@ -175,7 +178,7 @@ def test_results_do_not_depend_on_the_device_count_or_member_chunks(kd_task):
     close = lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     jax.tree.map(close, runs[d].params, runs[1].params)
     jax.tree.map(close, runs[d].curves, runs[1].curves)
-    close(runs[d].test_logits, runs[1].test_logits)
+    close(runs[d].test_outputs, runs[1].test_outputs)
     assert runs[d].curves["loss"].shape == (6, CONFIG.steps)
 
 

@@ -27,7 +27,7 @@ def task():
   paired grid of 4 members and its uninterrupted `train_population` result."""
   rng = np.random.default_rng(0)
   data = blobs(0, 160 + 40 + 40, dim=6, n_classes=3)
-  data["teacher_logits"] = rng.normal(size=(240, 3)).astype(np.float32)
+  data["teacher_outputs"] = rng.normal(size=(240, 3)).astype(np.float32)
   data["teacher_features"] = rng.normal(size=(240, 4)).astype(np.float32)
   train = {k: v[:160] for k, v in data.items()}
   val = {k: data[k][160:200] for k in ("x", "y")}
@@ -42,13 +42,13 @@ def _assert_same_result(got, want):
   close = lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
   jax.tree.map(close, got.params, want.params)
   got_curves, want_curves = dict(got.curves), dict(want.curves)
-  history = got_curves.pop("val_accuracy", None)  # fit_population's evaluations only
-  want_curves.pop("val_accuracy", None)
+  history = got_curves.pop("val_score", None)  # fit_population's evaluations only
+  want_curves.pop("val_score", None)
   if history is not None:
-    close(history[:, -1], got.val_accuracy)
+    close(history[:, -1], got.val_score)
   assert got_curves.keys() == want_curves.keys()
   jax.tree.map(close, got_curves, want_curves)
-  for name in ("val_accuracy", "val_ce", "test_logits", "test_accuracy"):
+  for name in ("val_score", "val_loss", "test_outputs", "test_score"):
     close(getattr(got, name), getattr(want, name))
 
 
@@ -71,10 +71,10 @@ def test_pieces_in_segments_compose_to_train_population(task):
   np.testing.assert_array_equal(np.asarray(states.step), 25)
   np.testing.assert_allclose(np.concatenate(segments, axis=1), reference.curves["loss"],
                              rtol=1e-5, atol=1e-6)
-  val_acc, val_ce, test_logits, test_acc = kd.evaluate_population(population, states)
-  np.testing.assert_allclose(test_logits, reference.test_logits, rtol=1e-5, atol=1e-6)
-  np.testing.assert_allclose(val_ce, reference.val_ce, rtol=1e-5)
-  assert test_logits.shape == (4, 40, 3)
+  val_acc, val_loss, test_outputs, test_acc = kd.evaluate_population(population, states)
+  np.testing.assert_allclose(test_outputs, reference.test_outputs, rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(val_loss, reference.val_loss, rtol=1e-5)
+  assert test_outputs.shape == (4, 40, 3)
 
 
 def test_fit_population_equals_train_population_and_a_finished_run_is_a_no_op(
@@ -90,7 +90,7 @@ def test_fit_population_equals_train_population_and_a_finished_run_is_a_no_op(
   assert [r["step"] for r in lines] == [5, 10, 15, 20, 25]
   np.testing.assert_allclose(lines[-1]["train_loss"],
                              np.mean(reference.curves["loss"][:, 20:]), rtol=1e-5)
-  np.testing.assert_allclose(lines[-1]["val_accuracy"], np.mean(reference.val_accuracy),
+  np.testing.assert_allclose(lines[-1]["val_score"], np.mean(reference.val_score),
                              rtol=1e-6)
   again = kd.fit_population(model, CONFIG, train, members, str(tmp_path), KEY, val=val,
                             test=test, on_segment=lambda done, _: segments.append(done))

@@ -19,7 +19,7 @@ def task():
   n = 96
   train = {"x": rng.normal(size=(n, 6)).astype(np.float32),
            "y": rng.integers(0, 3, n).astype(np.int32),
-           "teacher_logits": rng.normal(size=(n, 3)).astype(np.float32),
+           "teacher_outputs": rng.normal(size=(n, 3)).astype(np.float32),
            "teacher_features": rng.normal(size=(n, 5)).astype(np.float32)}
   return kd.make_model("mlp", n_classes=3, widths=(16, 8)), train
 
@@ -40,7 +40,7 @@ def test_batch_split_over_8_data_devices_equals_1_device(task):
   close = lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5)
   jax.tree.map(close, eight.params, one.params)
   jax.tree.map(close, eight.curves, one.curves)
-  assert np.all(one.curves["kl"][1] > 0) and np.all(one.curves["feature"][1] > 0)
+  assert np.all(one.curves["distill"][1] > 0) and np.all(one.curves["feature"][1] > 0)
   with pytest.raises(ValueError, match="config.batch_size: expected a multiple of "
                                        "config.data_shards = 8, got 36"):
     kd.prepare(model, CONFIG.replace(batch_size=36, data_shards=8), train, members, key)
@@ -61,7 +61,7 @@ def test_plain_batch_equals_kd_with_lambda_and_beta_zero(task):
   (loss_kd, m_kd), g_kd = grad_fn(state.params, state, batch, key)
   (loss_plain, _), g_plain = grad_fn(state.params, state, plain, key)
   np.testing.assert_allclose(loss_kd, loss_plain, rtol=1e-6)
-  np.testing.assert_allclose(loss_kd, m_kd["ce"], rtol=1e-6)
+  np.testing.assert_allclose(loss_kd, m_kd["supervised"], rtol=1e-6)
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7),
                g_kd["model"], g_plain["model"])
   np.testing.assert_array_equal(g_kd["proj"]["kernel"], 0.0)

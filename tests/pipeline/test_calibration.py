@@ -103,8 +103,8 @@ def test_gap_biases_per_split_share_one_calibration():
   cals = pipeline.gap_calibrations(splits, OPTIONS, draws=3)
   for terms, b in zip(splits, biases):
     b = b["ksg"]
-    ts = cals["ksg"].read(terms.i_teacher_student.value)
-    lab = cals["label_knn"].read(terms.i_student_label.value)
+    ts = cals.teacher_student["ksg"].read(terms.i_teacher_student.value)
+    lab = cals.label.read(terms.i_student_label.value)
     assert b["bias_known"] and b["bias_teacher_student"] == pytest.approx(ts["bias"])
     assert b["bias"] == pytest.approx(ts["bias"] - lab["bias"])
     assert b["bias_se"] == pytest.approx(math.hypot(ts["bias_se"], lab["bias_se"]))

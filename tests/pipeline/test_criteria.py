@@ -64,6 +64,9 @@ def test_criteria_of_names_every_estimator_pair():
   assert {"gap:latent-label_knn", "gap:ksg-label_probe", "relative_gap:ksg", "exact_rule",
           "teacher_accuracy", "teacher_minus_student", "agreement", "cka"} <= set(names)
   assert not names["cka"].signed and names["exact_rule"].signed
+  regression = criteria.criteria_of(("ksg",), ("ksg", "gaussian_probe"), "regression")
+  assert "teacher_score" in regression and "teacher_accuracy" not in regression
+  assert regression["teacher_minus_student"].text == "student MAE − teacher MAE"
 
 
 def test_rank_criteria_counts_values_equal_to_rounding_as_ties():

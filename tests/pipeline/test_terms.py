@@ -53,6 +53,25 @@ def test_verdicts_on_representations_with_a_known_answer():
   assert not pipeline.verdict(pos).disagreement and not pipeline.verdict(neg).disagreement
 
 
+def test_regression_target_terms_and_their_calibration():
+  """A continuous y (n,): I(H_s; Y) by KSG near its closed form (jointly Gaussian h_s, y
+  with I = −½ log(1 − ρ²) = 0.51 nats at ρ = 0.8; tolerance 0.1, seed 0, n = 600), no
+  entropy ceiling, and the label term calibrated on Gaussian tasks shaped like (z_s, y)
+  (a bias is known at both terms' estimates)."""
+  rng = np.random.default_rng(0)
+  h_s = rng.normal(size=(600, 4))
+  y = (0.8 * h_s[:, 0] + 0.6 * rng.normal(size=600)).astype(np.float32)
+  h_t = h_s @ rng.normal(size=(4, 6)) + 0.3 * rng.normal(size=(600, 6))
+  terms = pipeline.cch_terms(h_t, h_s, y, KEY, label_estimator="ksg", reduce_dim=4, **FAST)
+  assert terms.i_student_label.value == pytest.approx(-0.5 * np.log(1 - 0.8**2), abs=0.1)
+  assert np.isnan(terms.label_entropy) and terms.shape["label_pair"]["dim_s"] == 1
+  assert terms.gap.ci_low > 0.5
+  [bias] = pipeline.gap_biases([terms], 0, {"ksg": {"k": 3}}, draws=2)
+  assert bias["ksg"]["bias_known"] and bias["ksg"]["dims"] == [4, 4]
+  with pytest.raises(ValueError, match="label_estimator: expected a continuous estimator"):
+    pipeline.cch_terms(h_t, h_s, y, KEY, label_estimator="label_knn", **FAST)
+
+
 def _recording():
   """`mi.estimate` that also keeps every (x, y, estimate) it made, by method."""
   made = {}

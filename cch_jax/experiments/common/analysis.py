@@ -51,8 +51,30 @@ def known_names(setting: str, text: str) -> tuple[str, ...]:
   if not found:
     raise ValueError(f"{setting}: expected at least one estimator name, e.g. 'ksg'")
   for name in found:
-    mi.ESTIMATORS[name]  # raises naming the known estimators
+    if name not in mi.ESTIMATORS:
+      raise ValueError(f"{setting}: unknown MI estimator {name!r}; known: "
+                       f"{', '.join(sorted(mi.ESTIMATORS))}")
   return found
+
+
+LABEL_ESTIMATORS = {"classification": ("label_knn", "label_probe"),
+                    "regression": ("ksg", "gaussian_probe")}
+"""What 'auto' label estimators stand for, by the data's task: class labels take the kNN
+estimate and the logistic-probe bound, regression targets KSG and the Gaussian-probe
+bound. A study's `label_estimator` 'auto' is the first."""
+
+
+def with_label_estimators(config: ml_collections.ConfigDict, task: str
+                          ) -> ml_collections.ConfigDict:
+  """A copy of an experiment config whose 'auto' analysis.label_estimator (the first of
+  `LABEL_ESTIMATORS[task]`) and analysis.label_estimators (all of them) are resolved."""
+  config = ml_collections.ConfigDict(config.to_dict())
+  names = LABEL_ESTIMATORS[task]
+  if config.analysis.get("label_estimator") == "auto":
+    config.analysis.label_estimator = names[0]
+  if config.analysis.get("label_estimators") == "auto":
+    config.analysis.label_estimators = ",".join(names)
+  return config
 
 
 def estimator_names(block: ml_collections.ConfigDict) -> tuple[str, ...]:
@@ -66,12 +88,13 @@ def estimator_options(block: ml_collections.ConfigDict) -> dict[str, dict[str, A
 
 
 def check_rows(block: ml_collections.ConfigDict, label_estimators: tuple[str, ...],
-               n_rows: int) -> None:
-  """The estimators' settings are valid and `n_rows` held-out rows are enough for them."""
+               n_rows: int, regression: bool = False) -> None:
+  """The estimators' settings are valid (label estimators for class labels, or continuous
+  ones for a `regression` target) and `n_rows` held-out rows are enough for them."""
   estimators = estimator_names(block)
   options = estimator_options(block)
   for label in label_estimators:
-    pipeline.check_settings(estimators, label, block.reduce_dim, options)
+    pipeline.check_settings(estimators, label, block.reduce_dim, options, regression)
   need = max(pipeline.required_samples(estimators, label, options, block.n_resamples)
              for label in label_estimators)
   if n_rows < need:

@@ -28,7 +28,7 @@ def model_block(encoder: str, **overrides: Any) -> ml_collections.ConfigDict:
   """A model block: the encoder's name and every encoder knob (unused ones are ignored)."""
   block = ml_collections.ConfigDict({
       "encoder": encoder, "widths": (128, 128), "features": (32, 64), "hidden": 128,
-      "kernel_size": 3, "dropout": 0.0})
+      "kernel_size": 3, "dropout": 0.0, "width": 64, "depth": 2, "heads": 4})
   block.update(overrides)
   return block
 

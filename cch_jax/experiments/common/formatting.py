@@ -51,6 +51,26 @@ def mean_std(summary: Mapping[str, Any], sign: str = "") -> str:
   return f"{summary['mean']:{sign}.3f} ± {summary['std']:.3f}"
 
 
+def metric(results: Mapping[str, Any]) -> str:
+  """The reported metric of a run: 'accuracy', or for regression 'MAE' (with its unit)."""
+  if results.get("metric", "accuracy") == "accuracy":
+    return "accuracy"
+  return "MAE" if results.get("score_scale", 1.0) != 1.0 else "MAE (standardised units)"
+
+
+def metric_value(results: Mapping[str, Any], score: float) -> float:
+  """A score as the reported metric: accuracy as is, MAE = −score."""
+  return score if results.get("metric", "accuracy") == "accuracy" else -score
+
+
+def gain_meaning(results: Mapping[str, Any]) -> str:
+  """What a gain is: 'test accuracy, KD − baseline' or 'test MAE reduction, baseline −
+  KD'."""
+  if results.get("metric", "accuracy") == "accuracy":
+    return "test accuracy, KD − baseline"
+  return f"test {metric(results)} reduction, baseline − KD"
+
+
 def yes_no(value: bool | None) -> str:
   """'yes', 'no', or '–' for None (nothing to check)."""
   return {True: "yes", False: "no", None: "–"}[value]

@@ -16,18 +16,18 @@ def benchmark_config() -> ml_collections.ConfigDict:
   config.experiment = "criteria_benchmark"
   config.seed = 0
   config.data = blocks.data_block(views=False)
-  config.views = "clean,mnistm,blur:sigma=2,noise:std=0.5"
+  config.views = ""  # the data's default views (digits: clean, mnistm, blur, noise)
   config.splits = 5
   config.encoder = blocks.model_and_train("mlp", 800)
   config.student = blocks.model_and_train("mlp", 600, evaluations=5)
   config.analysis = ml_collections.ConfigDict({
       "split": "validation+test", "estimators": "copula,ksg,latent",
-      "label_estimators": "label_knn,label_probe", "reduce_dim": 8, "n_resamples": 20,
+      "label_estimators": "auto", "reduce_dim": 8, "n_resamples": 20,
       "calibrate": True, "calibration_draws": 10,
       "options": {"latent": {"seeds": 2, "steps": 300, "batch": 128, "latent": 8,
                              "width": 64, "k": 3},
                   "ksg": {"k": 3}, "copula": {}, "label_knn": {"k": 3},
-                  "label_probe": {"seeds": 2}}})
+                  "label_probe": {"seeds": 2}, "gaussian_probe": {"seeds": 2}}})
   config.kd = blocks.kd_block(lams=(0.1, 0.25, 0.5, 0.9), temperatures=(1.0, 3.0), seeds=5)
   config.pilot = blocks.pilot_block(variants="rows:0.5,width:0.5")
   return config

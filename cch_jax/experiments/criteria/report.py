@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cch_jax.experiments.common.formatting import gain, markdown_table, number, record
+from cch_jax.experiments.common.formatting import (gain, gain_meaning, markdown_table, metric,
+                                                   number, record)
 
 RECORDS = (("cch_gap", "CCH gap, calibrated"), ("cch_gap_uncalibrated", "CCH gap, uncalibrated"),
            ("pilot", "pilot"))
@@ -31,10 +32,11 @@ def markdown(results: dict[str, Any]) -> str:
   """report.md: the setup, the verdicts' track records, the criteria ranked, the pairs."""
   ref = results["reference"]
   out = ["# Criteria benchmark: which criterion predicts a KD gain?", "",
-         f"Data: {results['source']}, {results['n_classes']} classes, split sizes "
+         f"Data: {results['source']}, {_target(results)}, split sizes "
          f"{results['n']}, {results['splits']} stratified splits × {results['seeds']} seeds; "
          f"views {', '.join(results['views'])} ({len(results['pairs'])} ordered pairs). "
-         f"Gains are paired (KD − baseline of the same split and seed, same initialisation "
+         f"Gains are paired ({gain_meaning(results)} of the same split and seed, same "
+         f"initialisation "
          f"and batches) at λ = {ref['lam']:g}, T = {ref['temperature']:g}; their 95% "
          "Student-t CIs are over the per-split means (so they cover the variation between "
          "splits and seeds). Criteria are measured before any student trains, on "
@@ -89,6 +91,19 @@ def _ranking(results: dict[str, Any]) -> list[str]:
           "rank.", "", "## Pairs", ""]
 
 
+def _target(results: dict[str, Any]) -> str:
+  """'10 classes' or 'a regression target (gains in MAE, y's units)'."""
+  if results.get("task") != "regression":
+    return f"{results['n_classes']} classes"
+  return f"a regression target (gains in {metric(results)} reduction)"
+
+
+def teacher_metric(criteria: dict[str, Any]) -> float:
+  """The teacher's held-out accuracy, or its MAE in standardised units (regression)."""
+  return criteria["teacher_accuracy"] if "teacher_accuracy" in criteria else (
+      -criteria["teacher_score"])
+
+
 def _pairs(results: dict[str, Any]) -> list[str]:
   rows = []
   for q in results["pairs"]:
@@ -100,8 +115,10 @@ def _pairs(results: dict[str, Any]) -> list[str]:
                  f"{q['criteria'][results['primary_gap']]:+.3f}",
                  f"{q['verdict']['label']} ({q['verdict']['outcome'] or '–'})",
                  f"{q['pilot']['label']} ({q['pilot']['outcome'] or '–'})", rec,
-                 f"{q['criteria']['teacher_accuracy']:.3f}"))
+                 f"{teacher_metric(q['criteria']):.3f}"))
   return [markdown_table(("pair", "gain [95% CI]", "per split", "primary gap",
                           "CCH verdict (outcome)", "pilot (outcome)",
-                          "recommended on validation: test gain", "teacher acc."), rows),
+                          "recommended on validation: test gain",
+                          "teacher acc." if results.get("task") != "regression"
+                          else "teacher MAE (std. units)"), rows),
           "![criteria](criteria.png)", "", "![pairs](pairs.png)", ""]

@@ -37,14 +37,15 @@ class PairFindings:
 @dataclasses.dataclass(frozen=True)
 class StudentRuns:
   """The students of one student view: members (`kd.paired_grid`, teacher index into
-  `teachers`), validation and test accuracy per member (M,), the pilot (each member's
-  validation accuracy (M,) after `pilot_step` of its steps), the students' wall seconds
-  and the pilot variants' short runs {spec: {'accuracy' (M,), 'seconds'}}."""
+  `teachers`), validation and test score per member (M,; accuracy, or −MAE in y's
+  units), the pilot (each member's validation score (M,) after `pilot_step` of its
+  steps), the students' wall seconds and the pilot variants' short runs {spec: {'score'
+  (M,), 'seconds'}}."""
   members: kd.Members
-  val_accuracy: np.ndarray
-  test_accuracy: np.ndarray
+  val_score: np.ndarray
+  test_score: np.ndarray
   teachers: list[str]
-  pilot_accuracy: np.ndarray
+  pilot_score: np.ndarray
   pilot_step: int
   seconds: float = float("nan")
   variants: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
@@ -58,7 +59,7 @@ def collect(header: Mapping[str, Any], analysis_block: ml_collections.ConfigDict
   its splits, runs[s] the students of view s."""
   names = estimator_names(analysis_block)
   labels = known_names("analysis.label_estimators", analysis_block.label_estimators)
-  known = pipeline.criteria_of(names, labels)
+  known = pipeline.criteria_of(names, labels, header.get("task", "classification"))
   ref = (float(kd_block.reference_lam), float(kd_block.reference_temperature))
   pairs = [pair_entry(t, s, findings[(t, s)], runs[s], ref, known)
            for t in views for s in views if s != t]
@@ -102,10 +103,10 @@ def pair_entry(t: str, s: str, found: PairFindings, runs: StudentRuns,
   each one's outcome; the (λ, T) recommended on validation with its test gain; criteria
   per split and their means."""
   g = runs.teachers.index(t)
-  test_rows = pipeline.paired_gains(runs.members, runs.test_accuracy)
+  test_rows = pipeline.paired_gains(runs.members, runs.test_score)
   at_ref = pipeline.find(test_rows, g, *ref)
   gain = at_ref["gain"]
-  pilot_gain = pipeline.find(pipeline.paired_gains(runs.members, runs.pilot_accuracy),
+  pilot_gain = pipeline.find(pipeline.paired_gains(runs.members, runs.pilot_score),
                              g, *ref)["gain"]
   per_split = {c: [f[c] for f in found.criteria] for c in known}
   judged = lambda verdict: {"label": verdict.label, "reason": verdict.reason,
@@ -113,7 +114,7 @@ def pair_entry(t: str, s: str, found: PairFindings, runs: StudentRuns,
   pilot = pipeline.gain_verdict(pilot_gain)
   variants = {}
   for spec, short in runs.variants.items():
-    short_gain = pipeline.find(pipeline.paired_gains(runs.members, short["accuracy"]),
+    short_gain = pipeline.find(pipeline.paired_gains(runs.members, short["score"]),
                                g, *ref)["gain"]
     label = pipeline.gain_verdict(short_gain)
     variants[spec] = {"label": label, "gain": short_gain,
@@ -138,7 +139,7 @@ def recommended(runs: StudentRuns, teacher: int, test_rows: Sequence[Mapping[str
                 ) -> dict[str, Any]:
   """The (λ, T) with the best mean paired validation gain (λ = 0 when none beats the
   baseline) and its test gain `summary` over splits × seeds (None for λ = 0)."""
-  best = pipeline.recommend(pipeline.paired_gains(runs.members, runs.val_accuracy))[teacher]
+  best = pipeline.recommend(pipeline.paired_gains(runs.members, runs.val_score))[teacher]
   test = (None if best["lam"] == 0 else
           pipeline.find(test_rows, teacher, best["lam"], best["temperature"])["gain"])
   return {**best, "test_gain": test}

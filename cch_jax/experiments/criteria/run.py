@@ -6,7 +6,7 @@
      estimator with 95% CIs and every criterion (`pipeline.criteria`); then per pair the
      calibration (once, covering its splits), the per-split and pooled verdicts.
   3. Students: per student view, one population over splits × seeds × teachers × (λ, T)
-     plus the paired baselines; each member's validation accuracy after the pilot
+     plus the paired baselines; each member's validation score after the pilot
      fraction of its steps is the pilot.
   4. Outcomes (`results`): per pair the paired gains, the criteria ranked, the CCH and
      pilot verdicts' track records; report.json, report.md, criteria.png, pairs.png.
@@ -42,8 +42,9 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
   views = view_list(config)
   parts = splits.load_splits(config.data, config.splits, teacher=",".join(views),
                              student=views[0])
+  config = analysis.with_label_estimators(config, parts[0].task)
   held = [analysis.analysis_rows(p, config.analysis.split) for p in parts]
-  check_benchmark(config, held, len(views))
+  check_benchmark(config, held, len(views), parts[0].task)
   wd.guard_workdir(workdir, {
       "data": config.data.to_dict(), "views": list(views), "splits": config.splits,
       "encoder": config.encoder.to_dict(), "student": config.student.to_dict(),
@@ -67,7 +68,8 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
   runs = train_students(config, parts, trained, views, workdir)
   clock("students")
   header = {"experiment": config.experiment, "source": parts[0].source,
-            "n_classes": parts[0].n_classes,
+            "n_classes": parts[0].n_classes, "task": parts[0].task,
+            "metric": kd.TASKS[parts[0].task].metric, "score_scale": parts[0].score_scale,
             "n": {k: v.n for k, v in parts[0].splits().items()},
             "config": config.to_dict(), "versions": files.run_metadata()}
   out = results_lib.collect(header, config.analysis, config.kd, views, findings, runs)
@@ -82,8 +84,16 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
 
 
 def view_list(config: ml_collections.ConfigDict) -> tuple[str, ...]:
-  """config.views as a tuple of at least two distinct views."""
-  views = data.split_view_list(config.views)
+  """config.views as a tuple of at least two distinct views ('' = the data source's
+  `data.default_views`)."""
+  text = config.views
+  if not text.strip():
+    defaults = data.default_views(config.data.name)
+    if defaults is None:
+      raise ValueError(f"views: expected at least two view names of the "
+                       f"{config.data.name} file (it has no default views)")
+    text = ",".join(defaults.views)
+  views = data.split_view_list(text)
   if len(views) < 2 or len(set(views)) != len(views):
     raise ValueError(f"views: expected at least two distinct views, got {config.views!r}")
   return views
@@ -95,11 +105,12 @@ def label_estimators(config: ml_collections.ConfigDict) -> tuple[str, ...]:
 
 
 def check_benchmark(config: ml_collections.ConfigDict, held: Sequence[data.Split],
-                    n_views: int) -> None:
+                    n_views: int, task: str = "classification") -> None:
   """Every check that can fail before training, with the option at fault named."""
-  analysis.check_rows(config.analysis, label_estimators(config), held[0].n)
+  analysis.check_rows(config.analysis, label_estimators(config), held[0].n,
+                      task == "regression")
   encoders.check_population("encoder", config.encoder, n_views * config.splits)
-  n_students = len(students.student_members(config.kd, n_views - 1, config.splits))
+  n_students = len(students.student_members(config.kd, n_views - 1, config.splits, task))
   encoders.check_population("student", config.student, n_students)
   students.pilot_step(config.student.train, config.pilot.fraction)
   students.pilot_variants(config.pilot.variants)
@@ -156,23 +167,25 @@ def train_students(config: ml_collections.ConfigDict, parts: Sequence[data.Multi
                    trained: Mapping[str, Sequence[encoders.TrainedEncoder]],
                    views: Sequence[str], workdir: str) -> dict[str, results_lib.StudentRuns]:
   """Stage 3: per student view, baselines and KD students from every other view over
-  splits × seeds × (λ, T), with each member's validation accuracy at the pilot step; then
-  each pilot variant's short run of the same members."""
+  splits × seeds × (λ, T), with each member's validation score at the pilot step; then
+  each pilot variant's short run of the same members. Scores are accuracy, or −MAE in
+  y's units (`students.member_scales`)."""
   out = {}
   step = students.pilot_step(config.student.train, config.pilot.fraction)
   variants = students.pilot_variants(config.pilot.variants)
   for i, s in enumerate(views):
     teachers = [t for t in views if t != s]
-    members = students.student_members(config.kd, len(teachers), len(parts))
+    members = students.student_members(config.kd, len(teachers), len(parts), parts[0].task)
+    scale = students.member_scales(parts, members)
     logits = [[np.asarray(kd.predict(trained[t][k].model, trained[t][k].params,
                                      p.train.views[t])[0]) for t in teachers]
               for k, p in enumerate(parts)]
-    train = dict(splits.stack(parts, "train", s), teacher_logits=np.asarray(logits))
+    train = dict(splits.stack(parts, "train", s), teacher_outputs=np.asarray(logits))
     evaluate = lambda name: splits.stack(parts, name, s)
     logging.info("stage 3/4: students on %r (%d/%d): %d members", s, i + 1, len(views),
                  len(members))
     fit = lambda block, rows, where: _timed(lambda: students.fit_students(
-        block, parts[0].n_classes, _first_rows(train, rows), members,
+        block, parts[0], _first_rows(train, rows), members,
         os.path.join(workdir, where, wd.slug(s)), config.seed, evaluate("validation"),
         evaluate("test")))
     result, seconds = fit(config.student, 1.0, "students")
@@ -182,21 +195,21 @@ def train_students(config: ml_collections.ConfigDict, parts: Sequence[data.Multi
       short, spent = fit(students.pilot_student_block(config.student, spec, step),
                          fraction if spec.startswith("rows") else 1.0,
                          os.path.join("pilots", wd.slug(spec)))
-      pilots[spec] = {"accuracy": np.asarray(short.val_accuracy), "seconds": spent}
+      pilots[spec] = {"score": scale * np.asarray(short.val_score), "seconds": spent}
     out[s] = results_lib.StudentRuns(
-        members, np.asarray(result.val_accuracy), np.asarray(result.test_accuracy),
-        teachers, students.pilot_accuracy(result, step), step, seconds, pilots)
+        members, scale * np.asarray(result.val_score), scale * np.asarray(result.test_score),
+        teachers, scale * students.pilot_score(result, step), step, seconds, pilots)
   return out
 
 
 def _first_rows(train: Mapping[str, np.ndarray], fraction: float) -> dict[str, np.ndarray]:
   """The first `fraction` of each split's training rows ('x', 'y' (S, n, ...),
-  'teacher_logits' (S, G, n, K)); the rows of a split are already in random order."""
+  'teacher_outputs' (S, G, n, K)); the rows of a split are already in random order."""
   if fraction == 1.0:
     return dict(train)
   m = max(1, round(fraction * train["y"].shape[1]))
   return {"x": train["x"][:, :m], "y": train["y"][:, :m],
-          "teacher_logits": train["teacher_logits"][:, :, :m]}
+          "teacher_outputs": train["teacher_outputs"][:, :, :m]}
 
 
 def _timed(fn: Any) -> tuple[Any, float]:

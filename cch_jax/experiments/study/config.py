@@ -26,13 +26,13 @@ def study_config(experiment: str, teacher: str = "clean", student: str = "mnistm
   config.student = blocks.model_and_train("mlp", 1500)
   config.analysis = ml_collections.ConfigDict({
       "split": "validation+test", "estimators": "copula,ksg",
-      "label_estimator": "label_knn", "reduce_dim": 8, "n_resamples": 20,
+      "label_estimator": "auto", "reduce_dim": 8, "n_resamples": 20,
       "a_priori_steps": (), "monitor": True, "monitor_estimator": "copula",
       "calibrate": True, "calibration_draws": 10,
       "options": {"latent": {"seeds": 4, "steps": 500, "batch": 128, "latent": 8,
                              "width": 64, "k": 3},
                   "ksg": {"k": 3}, "copula": {}, "label_knn": {"k": 3},
-                  "label_probe": {"seeds": 4}}})
+                  "label_probe": {"seeds": 4}, "gaussian_probe": {"seeds": 4}}})
   config.splits = 5
   config.train = True
   config.kd = blocks.kd_block()

@@ -9,6 +9,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
+from cch_jax.experiments.common import formatting
 from cch_jax.experiments.common.formatting import VERDICT_COLORS, save_figure
 
 
@@ -68,7 +69,8 @@ def _gain_vs_gap(results: dict[str, Any]) -> plt.Figure:
   ax.axvline(0, color="k", lw=0.8)
   ax.set_xlabel(f"gap I(H_t;H_s) − I(H_s;Y) (nats, 95% CI over {results['splits']} "
                 "splits)")
-  ax.set_ylabel(f"KD gain in test accuracy (95% CI over {results['splits']} splits × "
+  ax.set_ylabel(f"KD gain ({formatting.gain_meaning(results)}; 95% CI over "
+                f"{results['splits']} splits × "
                 f"{results['kd_reference']['seeds']} seeds)")
   ref = results["kd_reference"]
   ax.set_title(f"Gain against gap (λ={ref['lam']:g}, T={ref['temperature']:g}); "

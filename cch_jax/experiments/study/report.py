@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cch_jax.experiments.common.formatting import (gain, markdown_table, number, record,
+from cch_jax.experiments.common.formatting import (gain, gain_meaning, markdown_table,
+                                                   mean_std, metric, metric_value, number,
+                                                   record,
                                                    with_ci, yes_no)
 
 
@@ -69,7 +71,7 @@ def _headline(results: dict[str, Any]) -> list[str]:
             f"{results['pilot_step']['step']} of {results['pilot_step']['steps']} steps, "
             f"{results['pilot_step']['compute_share']:.0%} of their compute): "
             f"{gain(pilot['gain'])}, verdict {pilot['label']}.", "",
-            f"**Measured**: KD gain {gain(results['kd_gain'])} (test accuracy, KD − baseline "
+            f"**Measured**: KD gain {gain(results['kd_gain'])} ({gain_meaning(results)} "
             f"of the same split and seed; 95% Student-t CI over the means of "
             f"{results['splits']} splits × {ref['seeds']} seeds) at λ = {ref['lam']:g}, "
             f"T = {ref['temperature']:g}. CCH: {outcome_text(results['outcome'])}; pilot: "
@@ -85,10 +87,14 @@ def _headline(results: dict[str, Any]) -> list[str]:
 def _teachers_section(results: dict[str, Any]) -> list[str]:
   """How the terms were estimated, the teachers ranked by gap, the gap per estimator."""
   a = results["analysis"]
-  out = [f"Data: {results['source']}, {results['n_classes']} classes, splits "
+  target = (f"{results['n_classes']} classes" if results.get("task") != "regression"
+            else "a regression target")
+  ceiling = ("" if results.get("task") == "regression"
+             else f" (ceiling H(Y) = {a['label_entropy']:.3f})")
+  out = [f"Data: {results['source']}, {target}, splits "
          f"{results['n']}. Analysis on {a['n']} held-out rows ({a['split']}), never trained "
          f"on. I(H_t; H_s) by {', '.join(a['estimators'])} (primary: {a['primary']}); "
-         f"I(H_s; Y) by {a['label_estimator']} (ceiling H(Y) = {a['label_entropy']:.3f}). "
+         f"I(H_s; Y) by {a['label_estimator']}{ceiling}. "
          f"Every estimator sees PCA scores ({a['reduce_dim']} dims) of H (PCA and the "
          "encoders can only lose information, but the estimators have their own biases, "
          "either way: kNN estimators can over-estimate). Each split's gap is corrected by "
@@ -97,13 +103,14 @@ def _teachers_section(results: dict[str, Any]) -> list[str]:
          f"over the {results['splits']} splits lies. Terms below are means over splits "
          "with 95% Student-t CIs over the splits; MI in nats.", "",
          "## Teachers, ranked by gap", ""]
-  rows = [(t["rank"], t["teacher_view"], f"{t['accuracy']['test']:.3f}",
+  rows = [(t["rank"], t["teacher_view"], f"{metric_value(results, t['score']['test']):.3f}",
            with_ci(t["i_teacher_student"]), with_ci(t["i_student_label"]), with_ci(t["gap"]),
            t["verdict"], gain(t.get("kd_gain")), t.get("outcome") or "–",
            (t.get("pilot") or {}).get("label", "–"),
            (t.get("pilot") or {}).get("outcome") or "–")
           for t in sorted(results["teachers"], key=lambda t: t["rank"])]
-  out.append(markdown_table(("rank", "teacher view", "teacher acc", "I(H_t;H_s)",
+  out.append(markdown_table(("rank", "teacher view", f"teacher {metric(results)}",
+                             "I(H_t;H_s)",
                              "I(H_s;Y)", "gap", "CCH verdict", "KD gain", "CCH outcome",
                              "pilot", "pilot outcome"), rows))
   names = a["estimators"]
@@ -121,10 +128,18 @@ def _teachers_section(results: dict[str, Any]) -> list[str]:
 def _students_section(results: dict[str, Any]) -> list[str]:
   """The baseline, the KD students, the recommendation and the sweep."""
   teachers, base = results["teachers"], results["student_baseline"]
-  out = ["", "## Students", "", f"Baseline student (λ = 0) test accuracy {base['mean']:.3f} "
-         f"± {base['std']:.3f} (sd over the means of {results['splits']} splits × "
-         f"{results['kd_reference']['seeds']} seeds).", ""]
-  rows = [(t["teacher_view"], f"{t['student_kd']['mean']:.3f} ± {t['student_kd']['std']:.3f}",
+  value = lambda summary: (f"{metric_value(results, summary['mean']):.3f} ± "
+                           f"{summary['std']:.3f}")
+  out = ["", "## Students", "", f"Baseline student (λ = 0) test {metric(results)} "
+         f"{value(base)} (sd over the means of {results['splits']} splits × "
+         f"{results['kd_reference']['seeds']} seeds). Gains: {gain_meaning(results)} "
+         "(> 0: KD helped).", ""]
+  if "r_squared" in results:
+    out += [f"Test R²: baseline {mean_std(results['r_squared']['baseline'])}; per "
+            "teacher at the reference (λ, T): " + "; ".join(
+                f"{t['teacher_view']} {mean_std(t['r_squared']['kd'])} (gain "
+                f"{gain(t['r_squared']['gain'])})" for t in teachers) + ".", ""]
+  rows = [(t["teacher_view"], value(t["student_kd"]),
            gain(t["kd_gain"]), f"λ={t['recommended']['lam']:g}, "
            f"T={t['recommended']['temperature']:g}",
            f"{t['recommended']['val_gain']:+.3f}", gain(t["recommended"]["test_gain"]))

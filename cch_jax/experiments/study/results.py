@@ -7,12 +7,14 @@ over splits), `reason`, `criterion`, `p_other_sign`, and when training ran
 `student_baseline`, `student_kd`, `kd_gain` (`pipeline.summary` over the per-split means
 of splits × seeds), `outcome` ('held' / 'contradicted' / 'inconclusive' / None), `pilot`
 ({'label', 'gain', 'outcome'}), `recommended` ({'lam', 'temperature', 'val_gain',
-'best_val_gain', 'test_gain'}); `teachers` (the same per teacher, plus accuracy, rank,
+'best_val_gain', 'test_gain'}); `teachers` (the same per teacher, plus the encoder's score, rank,
 per-split verdicts, biases and the sweep), `ranking`, `gap_ranking` and `gain_ranking`
 (`pipeline.rank_with_ties`: paired differences, ties, rank intervals), `agreement`
 (several teachers), `monitor`, `a_priori`, `kd_reference`, `members`,
-`member_test_accuracy`, and the header's keys (experiment, views, source, n_classes, n,
-splits, seeds, analysis, config, metadata).
+`member_test_score`, and the header's keys (experiment, views, source, n_classes, task,
+metric, score_scale, n, splits, seeds, analysis, config, metadata). Scores and gains are
+in accuracy, or for regression in −MAE in y's units (a gain > 0: KD lowered the MAE);
+regression teachers add `r_squared` ({'baseline', 'kd', 'gain'} test R²).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from cch_jax.utils import stats
 TOP_LEVEL = ("teacher_view", "i_teacher_student", "i_student_label", "gap", "verdict",
              "reason", "criterion", "p_other_sign", "bias_known", "verdict_gap",
              "student_baseline", "student_kd",
-             "kd_gain", "outcome", "pilot", "recommended")
+             "kd_gain", "outcome", "pilot", "recommended", "r_squared")
 
 
 def pooled_term(terms: Sequence[pipeline.Term]) -> dict[str, Any]:
@@ -64,13 +66,13 @@ def mean_biases(biases: Sequence[Mapping[str, Mapping[str, Any]]]
           for name, v in values.items()}
 
 
-def teacher_entry(index: int, view: str, accuracy: Mapping[str, float],
+def teacher_entry(index: int, view: str, score: Mapping[str, float],
                   found: PairAnalysis) -> dict[str, Any]:
   """One teacher's analysis over the splits: the terms pooled over splits, the pooled
   verdict (per estimator too), per-split verdicts, biases, warnings."""
   v = found.verdict
   terms = found.terms
-  return {"index": index, "teacher_view": view, "accuracy": dict(accuracy),
+  return {"index": index, "teacher_view": view, "score": dict(score),
           "i_teacher_student": pooled_term([t.i_teacher_student for t in terms]),
           "i_student_label": pooled_term([t.i_student_label for t in terms]),
           "gap": pooled_term([t.gap for t in terms]),
@@ -84,14 +86,15 @@ def teacher_entry(index: int, view: str, accuracy: Mapping[str, float],
           "warnings": sorted({w for t in terms for w in t.warnings})}
 
 
-def analysis_results(header: Mapping[str, Any], accuracies: Sequence[Mapping[str, float]],
-                     student_accuracy: Mapping[str, float], found: Sequence[PairAnalysis],
+def analysis_results(header: Mapping[str, Any], scores: Sequence[Mapping[str, float]],
+                     student_score: Mapping[str, float], found: Sequence[PairAnalysis],
                      a_priori: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-  """The analysis part (stages 1-3): header['teacher_views'][g] has accuracies[g] (means
-  over splits) and found[g]; teachers ranked by pooled gap (with paired differences over
-  splits when there are several), the top-ranked one's keys hoisted to the top level."""
-  teachers = [teacher_entry(g, view, acc, f) for g, (view, acc, f) in
-              enumerate(zip(header["teacher_views"], accuracies, found))]
+  """The analysis part (stages 1-3): header['teacher_views'][g] has the encoder scores
+  scores[g] (means over splits; accuracy, or −MAE) and found[g]; teachers ranked by
+  pooled gap (with paired differences over splits when there are several), the
+  top-ranked one's keys hoisted to the top level."""
+  teachers = [teacher_entry(g, view, score, f) for g, (view, score, f) in
+              enumerate(zip(header["teacher_views"], scores, found))]
   ranking = pipeline.rank_teachers({t["teacher_view"]: t["gap"]["value"] for t in teachers})
   for t in teachers:
     t["rank"] = ranking.index(t["teacher_view"]) + 1
@@ -99,7 +102,7 @@ def analysis_results(header: Mapping[str, Any], accuracies: Sequence[Mapping[str
   results = {**header, "analysis": {
       **header["analysis"], "primary": first.primary,
       "estimators": list(first.gap.per_estimator), "label_entropy": first.label_entropy},
-      "student_encoder_accuracy": dict(student_accuracy), "teachers": teachers,
+      "student_encoder_score": dict(student_score), "teachers": teachers,
       "ranking": ranking, "a_priori": list(a_priori)}
   if len(teachers) >= 2 and len(found[0].terms) >= 2:
     results["gap_ranking"] = pipeline.rank_with_ties(
@@ -118,16 +121,22 @@ def a_priori_entry(steps: int, views: Sequence[str], found: Sequence[PairAnalysi
 
 def add_training(results: dict[str, Any], kd_block: ml_collections.ConfigDict,
                  members: kd.Members, population: kd.PopulationResult,
-                 pilot_accuracy: np.ndarray, pilot_step: int, monitor: Mapping[str, Any]
+                 pilot_score: np.ndarray, r_squared: np.ndarray | None,
+                 scales: np.ndarray | float, pilot_step: int, monitor: Mapping[str, Any]
                  ) -> None:
   """Adds stage 4 to `results`: per teacher the gains at the reference (λ, T) over splits
   × seeds and the CCH prediction's outcome; the pilot's verdict (its paired validation
   gain at the reference) and outcome; the recommended (λ, T) with its test gain; the
   sweep; over teachers the measured ranking with ties and the agreement; the gap
-  monitor's summary (`common.monitor.summarise`)."""
-  rows = {name: pipeline.paired_gains(members, np.asarray(acc)) for name, acc in (
-      ("test", population.test_accuracy), ("val", population.val_accuracy),
-      ("pilot", pilot_accuracy))}
+  monitor's summary (`common.monitor.summarise`). Scores are accuracy, or −MAE turned
+  into y's units by `scales` ((M,) or one factor), so a gain > 0 means KD helped either
+  way; with `r_squared` (M,) (regression) each teacher adds the students' test R² at the
+  reference."""
+  scale = np.asarray(scales, np.float64)
+  rows = {name: pipeline.paired_gains(members, scale * np.asarray(score)) for name, score in (
+      ("test", population.test_score), ("val", population.val_score),
+      ("pilot", pilot_score))}
+  r2_rows = None if r_squared is None else pipeline.paired_gains(members, r_squared)
   best = pipeline.recommend(rows["val"])
   lam, temp = float(kd_block.reference_lam), float(kd_block.reference_temperature)
   at_ref = [pipeline.find(rows["test"], t["index"], lam, temp) for t in results["teachers"]]
@@ -135,6 +144,9 @@ def add_training(results: dict[str, Any], kd_block: ml_collections.ConfigDict,
     g = t["index"]
     pilot_gain = pipeline.find(rows["pilot"], g, lam, temp)["gain"]
     pilot = pipeline.gain_verdict(pilot_gain)
+    if r2_rows is not None:
+      r2 = pipeline.find(r2_rows, g, lam, temp)
+      t["r_squared"] = {"baseline": r2["baseline"], "kd": r2["kd"], "gain": r2["gain"]}
     t.update(student_baseline=ref["baseline"], student_kd=ref["kd"], kd_gain=ref["gain"],
              outcome=pipeline.prediction_outcome(t["verdict"], ref["gain"]),
              pilot={"label": pilot, "gain": pilot_gain,
@@ -151,7 +163,7 @@ def add_training(results: dict[str, Any], kd_block: ml_collections.ConfigDict,
   results["pilot_step"] = {"step": pilot_step, "steps": steps,
                            "compute_share": pilot_step / steps}
   results["members"] = members.to_dict()
-  results["member_test_accuracy"] = np.asarray(population.test_accuracy).tolist()
+  results["member_test_score"] = (scale * np.asarray(population.test_score)).tolist()
   teachers = results["teachers"]
   results["track_record"] = {
       "cch_gap": pipeline.outcome_counts([t["outcome"] for t in teachers]),

@@ -9,7 +9,7 @@ Every stage runs on each of config.splits repeated stratified splits of the data
      the first split with encoders trained only `analysis.a_priori_steps` steps;
   4. unless config.train is False: one population of students over splits × seeds, a
      λ = 0 baseline per (split, seed) plus KD from every teacher at every (λ, T)
-     (workdir/students/); the pilot reads each member's validation accuracy after
+     (workdir/students/); the pilot reads each member's validation score after
      pilot.fraction of its steps; the gap is re-estimated on the first split's watched
      students at every segment (workdir/monitor.json).
 Then report.json, report.md and PNG plots (written whole at the end) and one line with the
@@ -63,6 +63,7 @@ def run_study(config: ml_collections.ConfigDict, workdir: str,
               parts: Sequence[data.MultiViewData]) -> dict[str, Any]:
   """Runs stages 1-4 on the S splits `parts` and writes the report."""
   ds = parts[0]
+  config = analysis.with_label_estimators(config, ds.task)
   held = [analysis.analysis_rows(p, config.analysis.split) for p in parts]
   check_study(config, ds, held[0])
   wd.guard_workdir(workdir, {
@@ -92,16 +93,17 @@ def run_study(config: ml_collections.ConfigDict, workdir: str,
               for steps in config.analysis.a_priori_steps]
   clock("analysis")
   out = results_lib.analysis_results(
-      header(config, ds, held[0]), [encoders.mean_accuracy(t) for t in teachers],
-      encoders.mean_accuracy(student), found, a_priori)
+      header(config, ds, held[0]), [encoders.mean_score(t) for t in teachers],
+      encoders.mean_score(student), found, a_priori)
   if config.train:
     logging.info("stage 4/4: baseline and KD students (%d teachers × %d splits)",
                  len(views), len(parts))
-    members = students.student_members(config.kd, len(views), len(parts))
-    population, pilot, records = train_students(config, parts, held, teachers, h_t,
-                                                members, workdir)
+    members = students.student_members(config.kd, len(views), len(parts), ds.task)
+    population, pilot, records, r2 = train_students(config, parts, held, teachers, h_t,
+                                                    members, workdir)
     results_lib.add_training(
-        out, config.kd, members, population, pilot,
+        out, config.kd, members, population, pilot, r2,
+        students.member_scales(parts, members),
         students.pilot_step(config.student.train, config.pilot.fraction),
         monitor.summarise(records, list(views), monitor_estimators(config)))
     clock("students")
@@ -120,6 +122,8 @@ def header(config: ml_collections.ConfigDict, ds: data.MultiViewData, held: data
   a = config.analysis
   return {"experiment": config.experiment, "student_view": ds.student,
           "teacher_views": list(ds.teacher), "source": ds.source, "n_classes": ds.n_classes,
+          "task": ds.task, "metric": kd.TASKS[ds.task].metric,
+          "score_scale": ds.score_scale,  # split 0's (each split's in member_scales)
           "splits": config.splits, "seeds": config.kd.seeds,
           "n": {name: s.n for name, s in ds.splits().items()},
           "analysis": {"split": a.split, "n": held.n, "label_estimator": a.label_estimator,
@@ -142,14 +146,18 @@ def check_study(config: ml_collections.ConfigDict, ds: data.MultiViewData,
   if inside:
     raise ValueError(f"data.teacher: {inside} is part of the fused student view "
                      f"{ds.student!r}; a teacher must be a modality the student lacks")
-  if ds.n_classes < 2 or len(np.unique(held.labels)) < 2:
+  if ds.task == "classification" and (ds.n_classes < 2 or len(np.unique(held.labels)) < 2):
     raise ValueError("data: expected labels with at least two classes")
   a = config.analysis
-  analysis.check_rows(a, (a.label_estimator,), held.n)
+  analysis.check_rows(a, (a.label_estimator,), held.n, ds.task == "regression")
   estimator = mi.ESTIMATORS[a.monitor_estimator]
   if a.monitor and (estimator.randomized or estimator.labels):
     raise ValueError(f"analysis.monitor_estimator: expected a deterministic I(H_t; H_s) "
                      f"estimator (e.g. 'ksg', 'gaussian'), got {a.monitor_estimator!r}")
+  if a.monitor and mi.ESTIMATORS[a.label_estimator].randomized:
+    raise ValueError(f"analysis.label_estimator: the gap monitor re-estimates I(H_s; Y) at "
+                     f"every evaluation and needs a deterministic estimator; got "
+                     f"{a.label_estimator!r} (or set analysis.monitor=False)")
   if any(not isinstance(s, int) or s < 0 for s in a.a_priori_steps):
     raise ValueError(f"analysis.a_priori_steps: expected integers >= 0, got "
                      f"{a.a_priori_steps}")
@@ -157,7 +165,7 @@ def check_study(config: ml_collections.ConfigDict, ds: data.MultiViewData,
   encoders.check_population("teacher", config.teacher,
                             min(shapes.count(s) for s in shapes) * config.splits)
   encoders.check_population("student", config.student, config.splits)
-  members = students.student_members(config.kd, len(ds.teacher), config.splits)
+  members = students.student_members(config.kd, len(ds.teacher), config.splits, ds.task)
   if config.train:
     encoders.check_population("student", config.student, len(members))
     students.pilot_step(config.student.train, config.pilot.fraction)
@@ -191,12 +199,17 @@ def analyse(config: ml_collections.ConfigDict, held: Sequence[data.Split], key: 
   families = analysis.shared_families(config.analysis, terms)
   out = []
   for g, view in enumerate(views):
-    found = analysis.judge(config.analysis, terms[g], int(held[0].labels.max()) + 1,
+    found = analysis.judge(config.analysis, terms[g], n_classes(held[0]),
                            families=families)
     logging.info("analysis %d/%d, teacher %r: %s -> %s", g + 1, len(views), view,
                  found.verdict.reason, found.verdict.label)
     out.append(found)
   return out
+
+
+def n_classes(held: data.Split) -> int:
+  """K of class labels (0 for regression targets)."""
+  return 0 if held.labels.ndim > 1 else int(held.labels.max()) + 1
 
 
 def a_priori_verdicts(config: ml_collections.ConfigDict, ds: data.MultiViewData,
@@ -215,9 +228,10 @@ def train_students(config: ml_collections.ConfigDict, parts: Sequence[data.Multi
                    held: Sequence[data.Split],
                    teachers: Sequence[Sequence[encoders.TrainedEncoder]],
                    h_t: Sequence[Sequence[np.ndarray]], members: kd.Members, workdir: str
-                   ) -> tuple[kd.PopulationResult, np.ndarray, dict[str, Any]]:
+                   ) -> tuple[kd.PopulationResult, np.ndarray, dict[str, Any], np.ndarray | None]:
   """Stage 4: the population over splits × seeds × teachers × (λ, T), each member's
-  validation accuracy at the pilot step, and the gap monitor's records (first split)."""
+  validation score at the pilot step, the gap monitor's records (first split), and each
+  member's test R² (regression; else None)."""
   targets = [[kd.teacher_targets(e.model, e.params, p.train.views[v],
                                  features=config.kd.beta > 0)
               for e, v in zip((t[k] for t in teachers), parts[k].teacher)]
@@ -232,15 +246,15 @@ def train_students(config: ml_collections.ConfigDict, parts: Sequence[data.Multi
   record = gap_recorder(config, parts[0], held[0], [h[0] for h in h_t], members, records,
                         path)
   result = students.fit_students(
-      config.student, parts[0].n_classes, train, members, os.path.join(workdir, "students"),
+      config.student, parts[0], train, members, os.path.join(workdir, "students"),
       config.seed, evaluate("validation"), evaluate("test"),
       on_segment=(lambda step, states: record(step, states.params["model"]))
       if config.analysis.monitor else None)
   if config.analysis.monitor and str(steps) not in records:  # killed while monitoring
     record(steps, result.params["model"])
-  pilot = students.pilot_accuracy(
+  pilot = students.pilot_score(
       result, students.pilot_step(config.student.train, config.pilot.fraction))
-  return result, pilot, records
+  return result, pilot, records, students.r_squared(result, members, evaluate("test"))
 
 
 def gap_recorder(config: ml_collections.ConfigDict, ds: data.MultiViewData,
@@ -250,7 +264,7 @@ def gap_recorder(config: ml_collections.ConfigDict, ds: data.MultiViewData,
   """record(step, params): the gaps of the watched members of the first split (params
   leaves (M, ...)) at `step`, added to `records` and saved in `path`."""
   a = config.analysis
-  model = encoders.build_model(config.student.model, ds.n_classes)
+  model = encoders.build_model(config.student.model, ds.n_outputs)
   watched = monitor.watched_members(members, config.kd.reference_lam,
                                     config.kd.reference_temperature, len(ds.teacher))
 
