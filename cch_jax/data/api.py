@@ -112,16 +112,19 @@ def _csv(cfg: Mapping[str, Any]) -> sources.Pool:
   return sources.load_csv_dir(cfg["path"], cfg["task"])
 
 
+def _generated(out: Any) -> sources.Pool:
+  """The Pool of a generator's output (views, labels 0..K-1)."""
+  return sources.Pool(out.labels, tuple(range(int(out.labels.max()) + 1)), views=out.views)
+
+
 @SOURCES.register("synthetic")
 def _synthetic(cfg: Mapping[str, Any]) -> sources.Pool:
-  out = synthetic.make_synthetic(**cfg["synthetic"], seed=cfg["seed"])
-  return sources.Pool(out.labels, tuple(range(int(out.labels.max()) + 1)), views=out.views)
+  return _generated(synthetic.make_synthetic(**cfg["synthetic"], seed=cfg["seed"]))
 
 
 @SOURCES.register("sequence")
 def _sequence(cfg: Mapping[str, Any]) -> sources.Pool:
-  out = synthetic_sequence.make_sequence(**cfg["sequence"], seed=cfg["seed"])
-  return sources.Pool(out.labels, tuple(range(int(out.labels.max()) + 1)), views=out.views)
+  return _generated(synthetic_sequence.make_sequence(**cfg["sequence"], seed=cfg["seed"]))
 
 
 @SOURCES.register("diabetes")
