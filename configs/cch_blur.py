@@ -20,7 +20,7 @@ Expected output: progress lines per stage (teachers, student encoder, one analys
 per γ with its verdict, the student population with ETA, the gap monitor), then
 
   cch_blur: teacher '<top-ranked view>' -> student 'mnistm': CCH predicted <VERDICT> (gap
-  ... nats over 5 splits; bias-corrected ...; P(other sign) ...); pilot <VERDICT> (...);
+  ... nats over 5 splits; bias-corrected ...; p_sign_sampling ...); pilot <VERDICT> (...);
   measured KD gain ...: CCH prediction held, pilot ...; recommended λ=..., T=...; report:
   .../report.md
 

@@ -26,7 +26,7 @@ only briefly: `--config.analysis.a_priori_steps=0,100`.
 Expected output: stage progress lines, then one line such as
 
   cch_pair: teacher 'clean' -> student 'mnistm': CCH predicted <VERDICT> (gap +0.xxx
-  [...] nats over 5 splits; bias-corrected ...; P(other sign) ...); pilot <VERDICT>
+  [...] nats over 5 splits; bias-corrected ...; p_sign_sampling ...); pilot <VERDICT>
   (validation gain ...); measured KD gain +0.0xx [...]: CCH prediction held /
   contradicted / inconclusive, pilot ...; recommended λ=..., T=...; report: .../report.md
 

@@ -1,45 +1,45 @@
-r"""Criteria benchmark: every ordered pair of views, KD gains over seeds × splits, and
-which criterion (CCH gap per estimator, scale-free gap, teacher accuracy, agreement,
-CKA, the theory's exact rule on a fitted Gaussian) predicts them.
+r"""Criteria benchmark: every ordered (teacher, student) pair of views, its KD gain over
+splits × seeds, and how well each verdict (the CCH gap calibrated and not, on encoders
+trained 0 / 10 / 100% of their steps; pilot runs; constant rules) and each criterion
+(CCH gaps per estimator, teacher score, teacher − student, LogME, H-score, k-NN probe,
+CKA, agreement, the theory's exact rule) predicted it.
 
-On the embedded digits (4 views, 12 ordered pairs, 5 splits × 5 seeds, λ ∈ {0.1, 0.25,
-0.5, 0.9} × T ∈ {1, 3}), on a 2-core CPU:
+The embedded benchmark (44 pairs from digits with 6 views, breast_cancer, diabetes,
+sequence and two synthetic sets; 5 splits × 4 seeds; λ ∈ {0.25, 0.5, 0.9}, T = 3), about
+40 min on a 2-core CPU (`benchmarks/RESULTS.md`):
 
-  python launch.py --config=configs/criteria_benchmark.py --workdir=workdir/criteria
+  python launch.py --config=configs/criteria_benchmark.py:embedded --workdir=workdir/criteria
 
-A shipped multi-view set with all its views (a regression target's gains are MAE
-reductions; I(H_s; Y) by KSG and the Gaussian-probe bound; λ only, since T is unused):
+Your own data, every ordered pair of an .npz's views (arrays named by view plus 'y'):
 
-  python launch.py --config=configs/criteria_benchmark.py --config.data.name=diabetes \
-      --config.analysis.options.latent.batch=48 --workdir=workdir/criteria_diabetes
+  python launch.py --config=configs/criteria_benchmark.py --workdir=workdir/mine \
+      --config.data.name=npz --config.data.path=my.npz --config.views=audio,video,text
 
-(latent MI's batches of 128 need 3 × 128 held-out rows; diabetes has 180, and without the
-override the run stops before training with an `error:` line saying so).
+Without `data` overrides it runs on the embedded digits' default views. Tiny mode (tests):
+`--config=configs/criteria_benchmark.py:tiny`.
 
-Any multi-view .npz (arrays named by view plus 'y'):
-`--config.data.name=npz --config.data.path=my.npz --config.views=audio,video,text`.
-Tiny mode (tests): `--config=configs/criteria_benchmark.py:tiny`.
+Expected output: progress per source and stage (encoders, the analysis of every split and
+each pair's pooled calibrated verdict, the early-encoder analyses, student populations and
+the pilots' short runs with ETA), then
 
-Expected output: progress per stage (encoders, the analysis of every split, each pair's
-pooled calibrated verdict, student populations and the pilot variants' short runs with
-ETA), then
+  criteria_benchmark: 44 pairs from 6 source(s) × 5 splits × 4 seeds; headline ...:
+  balanced accuracy ... [CI] on ... significant pairs; held ... of ... decided (...);
+  CCH gap: ...; recommended λ, T: ...; report: .../report.md
 
-  criteria_benchmark: 12 pairs × 5 splits × 5 seeds; best-ranked criterion ... (Spearman
-  ... [CI]); CCH verdict: held h, contradicted c, inconclusive i of d decisive (12 pairs);
-  pilot (20% of the students' steps): held ...; report: .../report.md
-
-and in the workdir report.json (track_record per verdict, per pair), report.md (the
-verdicts' track records, criteria ranked with bootstrap CIs and Holm-corrected p-values,
-every pair's gains and outcomes), criteria.png and pairs.png.
+and in the workdir report.json (`pairs`, each with its gain and one {label, outcome} per
+verdict; `headline`; `track_record` per verdict; `criteria_scores`), report.md,
+criteria.png and pairs.png.
 """
 
-from cch_jax.experiments.criteria.config import benchmark_config, tiny
+from cch_jax.experiments.criteria.config import benchmark_config, embedded, tiny
 
 
 def get_config(arg: str | None = None):
   config = benchmark_config()
   if arg == "tiny":
     return tiny(config)
+  if arg == "embedded":
+    return embedded(config)
   if arg:
-    raise ValueError(f"config argument: expected nothing or 'tiny', got {arg!r}")
+    raise ValueError(f"config argument: expected nothing, 'embedded' or 'tiny', got {arg!r}")
   return config

@@ -5,6 +5,12 @@ I = ½[log det S_xx + log det S_yy − log det S] for the unbiased sample covari
 b_p(n) = Σ_{i=1..p} ψ((n − i)/2) + p·log(2/(n − 1)); subtracting each block's b_p removes the
 plug-in bias (exact in expectation for each log-determinant). Exact for Gaussian data and a
 lower bound-like linear summary otherwise (it sees only second moments).
+
+Numerics: the plug-in is computed as ½[log det S_yy − log det S_y·x], S_y·x the covariance
+of y's least-squares residual on x (the same value). In float32 the log-det of a nearly
+singular S (high MI) is lost to cancellation in its Cholesky pivots and can come out NaN;
+the residual, computed from the data (`linalg.residual`), keeps its precision, so the
+estimate stays finite at high MI.
 """
 
 from __future__ import annotations
@@ -31,13 +37,19 @@ def gaussian_mi(x: Array, y: Array, bias_correction: bool = True) -> Array:
   """Gaussian MI estimate in nats; x (n, dx), y (n, dy) -> (). Jittable; needs n > dx + dy."""
   n, dx = x.shape
   dy = y.shape[1]
-  z = jnp.concatenate([x, y], axis=1)
-  z = z - jnp.mean(z, axis=0)
-  cov = z.T @ z / (n - 1.0)
-  mi = linalg.block_gaussian_mi(cov, dx)
+  x, y = _standardized(x), _standardized(y)  # MI is scale-free; keeps one scale per side
+  r = linalg.residual(y, x)
+  mi = 0.5 * (linalg.logdet(y.T @ y / (n - 1.0)) - linalg.logdet(r.T @ r / (n - 1.0)))
   if bias_correction:
     mi = mi - 0.5 * (logdet_bias(dx, n) + logdet_bias(dy, n) - logdet_bias(dx + dy, n))
   return mi
+
+
+def _standardized(v: Array) -> Array:
+  """Columns of v (n, d) centred and scaled to unit sample variance (constant ones: 0)."""
+  v = v - jnp.mean(v, axis=0)
+  sd = jnp.sqrt(jnp.sum(v * v, axis=0) / (v.shape[0] - 1.0))
+  return v / jnp.where(sd > 0, sd, 1.0)
 
 
 def canonical_correlations(x: np.ndarray, y: np.ndarray) -> np.ndarray:

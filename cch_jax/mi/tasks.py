@@ -26,13 +26,15 @@ Sampler = Callable[[Array, int], tuple[Array, Array]]
 
 @dataclasses.dataclass(frozen=True)
 class Task:
-  """A named sampler of (x (n, dx), y (n, dy) or labels (n,)) with its true MI in nats."""
+  """A named sampler of (x (n, dx), y (n, dy) or labels (n,)) with its true MI in nats;
+  mi_se: the standard error of `mi` where it is a Monte Carlo estimate (0: closed form)."""
   name: str
   sample: Sampler
   mi: float
   dim_x: int
   dim_y: int
   labels: bool = False
+  mi_se: float = 0.0
 
 
 def _block_mi(cov: np.ndarray, dim_x: int) -> float:

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.stats
 
 from cch_jax import mi, theory
+from cch_jax.pipeline import transferability
 from cch_jax.pipeline.terms import CCHTerms
 from cch_jax.utils import stats
 
@@ -42,18 +43,20 @@ class Criterion:
 def criteria_of(estimators: Sequence[str], label_estimators: Sequence[str],
                 task: str = "classification") -> dict[str, Criterion]:
   """The criteria `pair_criteria` computes for these estimators and the data's task, by
-  name (regression: teacher_score and agreement replace the accuracy-based ones)."""
+  name; one name means one thing for either task (teacher_score is accuracy for class
+  labels and −MAE for regression targets; gap:<estimator> uses the first label
+  estimator, whichever the task's is)."""
   out = {}
   for ts in estimators:
     for label in label_estimators:
-      out[f"gap:{ts}-{label}"] = Criterion(
-          f"gap:{ts}-{label}", True, f"CCH gap I(H_t;H_s) by {ts} − I(H_s;Y) by {label}")
+      name = gap_name(ts, label, label_estimators)
+      out[name] = Criterion(name, True, f"CCH gap I(H_t;H_s) by {ts} − I(H_s;Y) by {label}")
     out[f"relative_gap:{ts}"] = Criterion(
         f"relative_gap:{ts}", True,
         f"scale-free gap: I(H_t;H_s) by {ts} / I(H_s;Y) by {label_estimators[0]} − 1")
   target = "one-hot y" if task == "classification" else "y"
   baselines = ((Criterion("teacher_minus_student", True, "teacher accuracy − student accuracy"),
-                Criterion("teacher_accuracy", False, "teacher accuracy on held-out rows"),
+                Criterion("teacher_score", False, "teacher accuracy on held-out rows"),
                 Criterion("agreement", False, "share of held-out rows where teacher and "
                           "student predict the same class"))
                if task == "classification" else
@@ -62,10 +65,23 @@ def criteria_of(estimators: Sequence[str], label_estimators: Sequence[str],
                 Criterion("agreement", False, "correlation of the teacher's and the "
                           "student's predictions on held-out rows")))
   out.update({c.name: c for c in (
+      Criterion("logme", False, "LogME of H_t for y (You et al. 2021): the teacher "
+                "representation's log evidence per row"),
+      Criterion("logme_kd", False, "LogME of H_s for the teacher's outputs: how well the "
+                "student representation can fit the distillation targets"),
+      Criterion("h_score", False, "H-score of H_t for y (Bao et al. 2019)"),
+      Criterion("knn_probe", False, f"leave-one-out 5-NN probe of {target} on H_t "
+                "(accuracy; R² for regression)"),
       Criterion("exact_rule", True, "theory engine's exact rule on a Gaussian fitted to "
                 f"(PCA H_t, PCA H_s, {target}): relative risk margin Σ_k B_k / Σ_k R0_k"),
       *baselines, Criterion("cka", False, "linear CKA between H_t and H_s"))})
   return out
+
+
+def gap_name(estimator: str, label: str, label_estimators: Sequence[str]) -> str:
+  """The criterion name of a CCH gap: 'gap:ksg' for the first label estimator (the
+  verdict's), 'gap:ksg-label_probe' for the others."""
+  return f"gap:{estimator}" if label == label_estimators[0] else f"gap:{estimator}-{label}"
 
 
 def linear_cka(h_t: Any, h_s: Any) -> float:
@@ -119,6 +135,18 @@ def fitted_gaussian_rule(z_t: Any, z_s: Any, labels: Any, n_train: int) -> dict[
           "relative_gain": lam * (2 * b - lam * a) / r0}
 
 
+def transferability_scores(h_t: Any, h_s: Any, labels: Any, teacher_outputs: Any
+                           ) -> dict[str, float]:
+  """The published transferability scores of a pair (`transferability`): LogME, H-score
+  and a 5-NN probe of H_t (n, d_t) for the labels, and LogME of H_s (n, d_s) for the
+  teacher's (n, K) outputs."""
+  h_t, h_s = np.asarray(h_t, np.float64), np.asarray(h_s, np.float64)
+  return {"logme": transferability.logme(h_t, labels),
+          "logme_kd": transferability.logme(h_s, np.asarray(teacher_outputs, np.float64)),
+          "h_score": transferability.h_score(h_t, labels, shrinkage=1e-3),
+          "knn_probe": transferability.knn_probe(h_t, labels, k=5)}
+
+
 def pair_criteria(terms: CCHTerms, extra_labels: Mapping[str, mi.MIEstimate], z_t: Any,
                   z_s: Any, h_t: Any, h_s: Any, labels: Any, teacher_outputs: Any,
                   student_logits: Any, n_train: int) -> dict[str, Any]:
@@ -145,7 +173,7 @@ def pair_criteria(terms: CCHTerms, extra_labels: Mapping[str, mi.MIEstimate], z_
   out: dict[str, Any] = {"ci": {}}
   for ts, t in terms.i_teacher_student.per_estimator.items():
     for name, lab in labels_by.items():
-      key = f"gap:{ts}-{name}"
+      key = gap_name(ts, name, list(labels_by))
       if name == label_name:  # the CCHTerms gap keeps the terms' correlation
         gap = terms.gap.per_estimator[ts]
         out[key], ci = gap["value"], (gap["ci_low"], gap["ci_high"])
@@ -157,7 +185,8 @@ def pair_criteria(terms: CCHTerms, extra_labels: Mapping[str, mi.MIEstimate], z_
     floor = max(terms.i_student_label.value, 1e-3)
     out[f"relative_gap:{ts}"] = t["value"] / floor - 1.0
   rule = fitted_gaussian_rule(z_t, z_s, y, n_train)
-  out.update(exact_rule=rule["margin"], exact_rule_detail=rule, cka=linear_cka(h_t, h_s))
+  out.update(exact_rule=rule["margin"], exact_rule_detail=rule, cka=linear_cka(h_t, h_s),
+             **transferability_scores(h_t, h_s, y, teacher_outputs))
   t_out, s_out = np.asarray(teacher_outputs), np.asarray(student_logits)
   if np.issubdtype(y.dtype, np.floating):  # regression: scores are −MAE
     y = y.reshape(len(y), -1)
@@ -169,7 +198,7 @@ def pair_criteria(terms: CCHTerms, extra_labels: Mapping[str, mi.MIEstimate], z_
                   "teacher_minus_student": t_score - s_score, "agreement": agreement}
   t_pred, s_pred = np.argmax(t_out, -1), np.argmax(s_out, -1)
   t_acc, s_acc = float(np.mean(t_pred == y)), float(np.mean(s_pred == y))
-  return out | {"teacher_accuracy": t_acc, "student_accuracy": s_acc,
+  return out | {"teacher_score": t_acc, "student_score": s_acc,
                 "teacher_minus_student": t_acc - s_acc,
                 "agreement": float(np.mean(t_pred == s_pred))}
 
@@ -197,10 +226,11 @@ def _bootstrap_spearman(values: np.ndarray, gains: np.ndarray, n_boot: int, seed
                         ) -> np.ndarray:
   """Spearman of each criterion against the gains on pair-and-split bootstrap replicates.
 
-  Each replicate draws P pairs with replacement and, within each drawn pair, S of its
-  splits with replacement; a pair's criterion value and gain are the means over the
-  drawn splits (the same splits for both: they are paired by split). The draws are
-  shared by all criteria and do not depend on C.
+  Each replicate draws P pairs with replacement and S splits with replacement, the same
+  splits for every pair (split k is one partition of the rows, shared by all pairs); a
+  pair's criterion value and gain are the means over the drawn splits (the same splits
+  for both: they are paired by split). The draws are shared by all criteria and do not
+  depend on C.
 
   Args:
     values: (C, P, S) criteria per pair and split. gains: (P, S) mean gain per split.
@@ -217,7 +247,7 @@ def _bootstrap_spearman(values: np.ndarray, gains: np.ndarray, n_boot: int, seed
   pair = rng.integers(0, n_pairs, (n_boot, n_pairs))[..., None]              # (B, P, 1)
   # Sorted draws: one multiset of splits is always summed in one order, so a symmetric
   # criterion's two pairs stay tied when they draw the same splits.
-  split = np.sort(rng.integers(0, n_splits, (n_boot, n_pairs, n_splits)), -1)  # (B, P, S)
+  split = np.sort(rng.integers(0, n_splits, (n_boot, 1, n_splits)), -1)      # (B, 1, S)
   g = _ties_kept_array(gains[pair, split].mean(-1))                          # (B, P)
   v = _ties_kept_array(values[:, pair, split].mean(-1))                      # (C, B, P)
   rank_g = scipy.stats.rankdata(g, axis=-1)

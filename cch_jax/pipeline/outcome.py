@@ -34,18 +34,22 @@ def summary(values: Sequence[float]) -> dict[str, Any]:
   return stats.t_interval(v)._asdict() | {"per_seed": v.tolist()}
 
 
-def paired_gains(members: kd.Members, accuracy: Any) -> list[dict[str, Any]]:
+def paired_gains(members: kd.Members, accuracy: Any,
+                 resampled: tuple[int, int] | None = None) -> list[dict[str, Any]]:
   """Per KD setting, the KD and baseline accuracies and the paired gain.
 
   A KD member is paired with the baseline of its (split, seed). With one split the
   summaries are over seeds. With S > 1 splits they are over the S per-split means (their
   'per_split' replaces 'per_seed'), so standard errors and CIs carry the split-to-split
   variation (which dominates on small data), and 'sign_stable' says whether the gain's
-  sign held on every split (None for one split).
+  sign held on every split (None for one split). The S splits re-split one data set, so
+  their means are correlated: with `resampled` = (n_train, n_test) the CI is the
+  corrected resampled t of Nadeau & Bengio (`stats.resampled_t_interval`).
 
   Args:
     members: the population's `kd.Members` (e.g. `kd.paired_grid`).
     accuracy: (M,) per-member accuracy (test or validation).
+    resampled: optional (training rows, evaluation rows) of each split.
 
   Returns:
     One dict per (teacher, λ, T, β), in grid order: teacher, lam, temperature, beta,
@@ -71,7 +75,7 @@ def paired_gains(members: kd.Members, accuracy: Any) -> list[dict[str, Any]]:
     means = lambda v: [float(v[splits == s].mean()) for s in np.unique(splits)]
     per_split = means(kd_acc - base_acc)
     several = len(per_split) > 1
-    stats_of = lambda v: _split_summary(means(v)) if several else summary(v)
+    stats_of = (lambda v: _split_summary(means(v), resampled)) if several else summary
     rows.append({"teacher": setting[0], "lam": setting[1], "temperature": setting[2],
                  "beta": setting[3], "seeds": sorted({u[1] for u in units}),
                  "splits": len(per_split), "kd": stats_of(kd_acc),
@@ -82,11 +86,14 @@ def paired_gains(members: kd.Members, accuracy: Any) -> list[dict[str, Any]]:
   return rows
 
 
-def _split_summary(per_split: Sequence[float]) -> dict[str, Any]:
-  """`summary` over per-split means, keyed 'per_split' instead of 'per_seed'."""
-  out = summary(per_split)
-  out["per_split"] = out.pop("per_seed")
-  return out
+def _split_summary(per_split: Sequence[float], resampled: tuple[int, int] | None = None
+                   ) -> dict[str, Any]:
+  """`summary` over per-split means, keyed 'per_split' instead of 'per_seed' (the
+  Nadeau–Bengio CI with `resampled` = (n_train, n_test))."""
+  v = np.asarray(per_split, np.float64)
+  interval = (stats.t_interval(v) if resampled is None
+              else stats.resampled_t_interval(v, *resampled))
+  return interval._asdict() | {"per_split": v.tolist()}
 
 
 def find(rows: Sequence[Mapping[str, Any]], teacher: int, lam: float, temperature: float
@@ -116,6 +123,58 @@ def recommend(val_rows: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]
   for best in out.values():
     if best["best_val_gain"] <= 0:
       best.update(lam=0.0, temperature=1.0, val_gain=0.0)
+  return out
+
+
+def members_where(members: kd.Members, keep: Any) -> kd.Members:
+  """The members where the (M,) boolean mask `keep` is True."""
+  keep = np.asarray(keep, bool)
+  return members.replace(**{f: np.asarray(getattr(members, f))[keep]
+                            for f in members.__dataclass_fields__})
+
+
+def recommend_held_out(members: kd.Members, val_score: Any, test_score: Any,
+                       reference: tuple[float, float],
+                       resampled: tuple[int, int] | None = None) -> dict[int, dict[str, Any]]:
+  """Per teacher, (λ, T) chosen on one half of the seeds and reported on the other, so
+  the reported gain carries no winner's curse.
+
+  The selection half (seeds at even positions of the sorted seeds) picks the setting with
+  the largest mean paired validation gain; it is recommended only if that gain's CI lies
+  above 0, else λ = 0 (do not distil: gain 0). The report half (odd positions) gives the
+  recommendation's test gain and the reference setting's, both `summary` dicts.
+
+  Args:
+    members, val_score, test_score: the population and its (M,) scores (≥ 2 seeds).
+    reference: the fixed (λ, T) the recommendation is compared with.
+    resampled: as `paired_gains`.
+
+  Returns:
+    {teacher: {'lam', 'temperature', 'selection_gain' (validation, selection half),
+     'test_gain', 'reference_test_gain' (report half), 'selection_seeds', 'report_seeds'}}.
+  """
+  seeds = sorted(set(np.asarray(members.seed).tolist()))
+  if len(seeds) < 2:
+    raise ValueError(f"kd.seeds: expected at least 2 seeds (one half selects λ and T, the "
+                     f"other reports their gain), got {len(seeds)}")
+  halves = seeds[0::2], seeds[1::2]
+  mask = [np.isin(np.asarray(members.seed), h) for h in halves]
+  pick = paired_gains(members_where(members, mask[0]), np.asarray(val_score)[mask[0]],
+                      resampled)
+  report = paired_gains(members_where(members, mask[1]), np.asarray(test_score)[mask[1]],
+                        resampled)
+  zero = {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+  out = {}
+  for teacher in dict.fromkeys(r["teacher"] for r in pick):
+    best = max((r for r in pick if r["teacher"] == teacher), key=lambda r: r["gain"]["mean"])
+    go = best["gain"]["ci_low"] > 0
+    out[teacher] = {
+        "lam": best["lam"] if go else 0.0, "temperature": best["temperature"] if go else 1.0,
+        "selection_gain": best["gain"],
+        "test_gain": find(report, teacher, best["lam"], best["temperature"])["gain"]
+        if go else zero,
+        "reference_test_gain": find(report, teacher, *reference)["gain"],
+        "selection_seeds": list(halves[0]), "report_seeds": list(halves[1])}
   return out
 
 

@@ -96,10 +96,32 @@ def cho_solve(l: Array, b: Array) -> Array:
 def logdet(a: Array) -> Array:
   """log det of symmetric positive definite matrices (..., d, d) -> (...).
 
-  −inf for singular PSD input, NaN for indefinite input.
+  Σ log a_ii + log det of the unit-diagonal rescaling D^-½ a D^-½ (D = diag a): the same
+  value, but the Cholesky pivot tolerance is then relative to each variable's own scale,
+  not the largest variance, so a small-scale coordinate is never taken for a zero pivot.
+  −inf for singular PSD input, NaN for indefinite input (a negative diagonal entry too).
   """
-  diag = jnp.diagonal(cholesky(a), axis1=-2, axis2=-1)
-  return 2.0 * jnp.sum(jnp.log(diag), axis=-1)
+  a = jnp.asarray(a)
+  diag = jnp.diagonal(a, axis1=-2, axis2=-1)
+  inv = 1.0 / jnp.sqrt(jnp.where(diag > 0, diag, 1.0))
+  unit = a * inv[..., :, None] * inv[..., None, :]
+  pivots = jnp.diagonal(cholesky(unit), axis1=-2, axis2=-1)
+  return jnp.sum(jnp.log(diag), axis=-1) + 2.0 * jnp.sum(jnp.log(pivots), axis=-1)
+
+
+def residual(y: Array, x: Array) -> Array:
+  """y (n, dy) minus its least-squares projection on the columns of x (n, dx).
+
+  Orthonormalises x by its Cholesky factor (q = x L⁻ᵀ, L Lᵀ = xᵀx) and projects twice
+  ("twice is enough": the second pass removes the first's rounding), so the residual is
+  accurate to rounding relative to |y| even when it is a tiny part of y: its covariance
+  never comes from subtracting two nearly equal covariances. Rank-deficient x is
+  accepted (its zero pivots give zero columns of q). Columns of x should be on one
+  scale (standardise them first).
+  """
+  q = solve_lower(cholesky(x.T @ x), x.T).T
+  r = y - q @ (q.T @ y)
+  return r - q @ (q.T @ r)
 
 
 def block_gaussian_mi(cov: Array, dim_x: int) -> Array:

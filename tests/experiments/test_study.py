@@ -16,7 +16,7 @@ from cch_jax.experiments.study import run as study
 from tests.experiments.conftest import ROOT
 
 PAIR_KEYS = ("i_teacher_student", "i_student_label", "gap", "verdict", "student_baseline",
-             "student_kd", "kd_gain", "outcome", "pilot", "p_other_sign")
+             "student_kd", "kd_gain", "outcome", "pilot", "p_sign_sampling")
 
 
 def _report(workdir):
@@ -130,7 +130,7 @@ def _npz(path, n=300, classes=3):
 @pytest.mark.parametrize("overrides, error, match", [
     ({"teacher": "a", "student": "a&b"}, ValueError, r"\['a'\] is part of the fused student"),
     ({"teacher": "a", "student": "b", "max_examples": 120}, ValueError,
-     "analysis.split: the 'validation\\+test' rows number 48, but .* need at least 192"),
+     "analysis.split: the 'validation' rows number 25, but .* need at least 192"),
 ])
 def test_bad_input_fails_before_any_training(tmp_path, overrides, error, match):
   config = study_config.tiny(study_config.study_config("cch_pair"))

@@ -70,47 +70,84 @@ def test_shaped_tasks_copy_the_spectrum_shape_and_hit_their_levels():
 
 
 def test_levels_extend_to_cover_a_large_estimate_and_beyond_the_cap_is_unknown():
-  """KSG under-reads at high MI, so covering an estimate of 1.8 nats takes levels above
-  1.8 nats of truth; an estimate past what the top of the ladder (8 nats) reaches gives
+  """On the Gaussian family: KSG under-reads at high MI, so covering an estimate of 1.8
+  nats takes levels above 1.8 nats of truth; the Gaussian estimator's levels reach the
+  8-nat cap with finite estimates (its float32 log-det once gave NaN there, leaving an
+  empty calibration); an estimate past what the top of the ladder reaches gives
   'unknown' (NaN, known False), never the end level's bias."""
   terms, _ = _terms(0)
-  cal = calibration.calibrate("ksg", terms.shape, [0.3, 1.8], {"k": 3}, draws=3)
+  cal = calibration.calibrate("ksg", terms.shape, [0.3, 1.8], {"k": 3}, draws=3,
+                              family="gaussian")
   lo, hi = cal.range
-  assert lo < 0.3 and hi > 1.8 and max(cal.truth) > 1.8
+  assert cal.family == "gaussian" and lo < 0.3 and hi > 1.8 and max(cal.truth) > 1.8
   assert list(cal.truth) == sorted(cal.truth) and len(cal.truth) >= 3
-  assert cal.read(1.8)["known"] and cal.read(1.8)["bias"] < 0
-  gauss = calibration.calibrate("gaussian", terms.shape, [50.0], draws=2)
-  assert max(gauss.truth) <= calibration.LADDER[-1] + 1e-9 and gauss.range[1] < 50
+  assert cal.read(1.8).known and cal.read(1.8).bias < 0
+  gauss = calibration.calibrate("gaussian", terms.shape, [50.0], draws=2, family="gaussian")
+  assert max(gauss.truth) == pytest.approx(calibration.LADDER[-1]) and len(gauss.truth) >= 2
+  assert np.isfinite(gauss.estimate).all() and gauss.range[1] < 50
   unknown = gauss.read(50.0)
-  assert unknown["known"] is False and math.isnan(unknown["bias"])
+  assert unknown.known is False and math.isnan(unknown.bias) and "outside" in unknown.why
 
 
-def test_an_unknown_bias_leaves_the_ci_uncorrected_and_says_so():
+def test_an_empty_or_one_level_calibration_reads_unknown():
+  """No levels (e.g. every estimate non-finite) or one level (no slope): 'unknown', and a
+  pair read through such a calibration has an unknown bias and an uncertain verdict."""
+  empty = calibration.calibrate("gaussian", {"n": N, "dim_t": D, "dim_s": D}, [math.nan])
+  assert empty.truth == () and all(math.isnan(v) for v in empty.range)
+  one = pipeline.Calibration("ksg", "teacher_student", N, (D, D), 10, (1.0,), (0.9,),
+                             (0.01,))
+  for cal in (empty, one):
+    r = cal.read(0.9)
+    assert not r.known and math.isnan(r.truth) and "level" in r.why
+  terms, _ = _terms(0)
+  cals = calibration.GapCalibrations({"ksg": one}, one)
+  [bias] = pipeline.read_gap_biases([terms], cals)
+  assert not bias["ksg"]["bias_known"] and "label term" in bias["ksg"]["unknown_reason"]
+  v = pipeline.verdict(terms, bias)
+  assert v.label == pipeline.UNCERTAIN and "bias unknown" in v.reason
+
+
+def test_an_estimate_within_one_draws_spread_past_an_end_level_is_read_on_it():
+  """Levels (truth 1, 2) with mean estimates (1.5, 2.0), one draw's sd 0.04 and 9 dof
+  (t = 2.262157): 1.45 lies 0.05 < 0.0905 below the lowest mean and is read on the first
+  segment (slope 0.5: truth 1 − 0.05 / 0.5 = 0.9); 1.40 lies farther: unknown."""
+  cal = pipeline.Calibration("ksg", "teacher_student", N, (D, D), 10, (1.0, 2.0),
+                             (1.5, 2.0), (0.01, 0.01), (0.0, 0.0), (0.04, 0.04), "classes")
+  r = cal.read(1.45)
+  assert r.known and r.slope == pytest.approx(0.5) and r.truth == pytest.approx(0.9)
+  assert r.bias_se == pytest.approx(0.02) and r.dof == 9
+  assert not cal.read(1.40).known and cal.read(2.05).known and not cal.read(2.2).known
+
+
+def test_an_unknown_bias_shows_the_uncorrected_ci_and_is_uncertain():
+  """The old rule let the uncorrected CI decide; a bias that cannot be read now makes the
+  verdict 'uncertain' (the uncorrected CI is still shown)."""
   terms, _ = _terms(0)
   g = terms.gap.per_estimator["ksg"]
   v = pipeline.verdict(terms, {"ksg": {"bias": math.nan, "bias_se": math.nan,
                                        "bias_known": False, "dof": 9}})
   assert not v.bias_known and "bias unknown" in v.reason
   assert (v.ci_low, v.ci_high) == (g["ci_low"], g["ci_high"])
-  assert v.label == pipeline.ci_label(g["ci_low"], g["ci_high"])
+  assert v.label == pipeline.UNCERTAIN
 
 
 def test_gap_biases_per_split_share_one_calibration():
   """Two splits, one family: each split's gap bias is its two terms' readings combined
-  (quadrature SE, Welch–Satterthwaite dof from draws − 1 each)."""
+  (quadrature SE, Welch–Satterthwaite dof from draws − 1 each); class labels: KSG's
+  I(H_t; H_s) on the class-pair family."""
   splits = [_terms(s)[0] for s in (3, 4)]
   biases = pipeline.gap_biases(splits, K, OPTIONS, draws=3)
   cals = pipeline.gap_calibrations(splits, OPTIONS, draws=3)
+  assert cals.teacher_student["ksg"].family == "classes" and cals.label.family == "labels"
   for terms, b in zip(splits, biases):
     b = b["ksg"]
     ts = cals.teacher_student["ksg"].read(terms.i_teacher_student.value)
     lab = cals.label.read(terms.i_student_label.value)
-    assert b["bias_known"] and b["bias_teacher_student"] == pytest.approx(ts["bias"])
-    assert b["bias"] == pytest.approx(ts["bias"] - lab["bias"])
-    assert b["bias_se"] == pytest.approx(math.hypot(ts["bias_se"], lab["bias_se"]))
-    assert 2 <= b["dof"] <= 4 and b["draws"] == 3
-    lo, hi = b["range"]["teacher_student"]
-    assert lo <= terms.i_teacher_student.value <= hi
+    assert b["bias_known"] and b["bias_teacher_student"] == pytest.approx(ts.bias)
+    assert b["bias"] == pytest.approx(ts.bias - lab.bias)
+    assert b["truth_teacher_student"] == pytest.approx(ts.truth) and ts.slope > 0
+    assert b["bias_se"] == pytest.approx(math.hypot(ts.bias_se, lab.bias_se))
+    assert 2 <= b["dof"] <= 4 and b["draws"] == 3 and b["unknown_reason"] == ""
 
 
 def test_corrected_ci_widens_by_the_t_quantile_of_the_bias_dof():

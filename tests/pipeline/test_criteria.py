@@ -59,13 +59,15 @@ def test_rank_criteria_scores_sign_and_rank():
   assert (by["good"]["n"], by["good"]["n_pairs"], by["good"]["n_splits"]) == (4, 4, 1)
 
 
-def test_criteria_of_names_every_estimator_pair():
+def test_criteria_of_names_every_estimator_pair_alike_for_either_task():
   names = criteria.criteria_of(("latent", "ksg"), ("label_knn", "label_probe"))
-  assert {"gap:latent-label_knn", "gap:ksg-label_probe", "relative_gap:ksg", "exact_rule",
-          "teacher_accuracy", "teacher_minus_student", "agreement", "cka"} <= set(names)
+  assert {"gap:latent", "gap:ksg-label_probe", "relative_gap:ksg", "exact_rule", "logme",
+          "logme_kd", "h_score", "knn_probe", "teacher_score", "teacher_minus_student",
+          "agreement", "cka"} <= set(names)
+  assert names["gap:latent"].text == "CCH gap I(H_t;H_s) by latent − I(H_s;Y) by label_knn"
   assert not names["cka"].signed and names["exact_rule"].signed
   regression = criteria.criteria_of(("ksg",), ("ksg", "gaussian_probe"), "regression")
-  assert "teacher_score" in regression and "teacher_accuracy" not in regression
+  assert {"gap:ksg", "teacher_score"} <= set(regression)
   assert regression["teacher_minus_student"].text == "student MAE − teacher MAE"
 
 

@@ -1,13 +1,16 @@
 """Verdict rules, paired gains, recommendations and agreement statistics."""
 
+import math
+
 import numpy as np
 import pytest
 
 from cch_jax import kd, pipeline
+from cch_jax.pipeline import calibration
 
 
-def _terms(gaps, primary="a"):
-  per = {name: {"value": v, "ci_low": lo, "ci_high": hi, "ci": ""}
+def _terms(gaps, primary="a", ci=""):
+  per = {name: {"value": v, "ci_low": lo, "ci_high": hi, "ci": ci}
          for name, (v, lo, hi) in gaps.items()}
   head = per[primary]
   term = pipeline.Term(head["value"], head["ci_low"], head["ci_high"], per)
@@ -50,15 +53,94 @@ def test_the_bias_correction_is_two_sided():
   assert pipeline.ci_label(-0.05, 0.15, bias=-0.3, bias_se=0.02, dof=9) == pipeline.DISTIL
 
 
-def test_p_other_sign_by_hand():
+def test_p_sign_sampling_by_hand():
   """Gap 0.2, CI [0.0, 0.4] (sampling SE 0.2 / 1.96 = 0.10204), bias −0.1 with SE 0.1:
   corrected 0.3, SE √(0.10204² + 0.1²) = 0.14287, P = Φ(−0.3 / 0.14287) = Φ(−2.0998)
-  = 0.01787. With no bias: Φ(−0.2 / 0.10204) = Φ(−1.96) = 0.025."""
-  assert pipeline.p_other_sign(0.2, 0.0, 0.4, -0.1, 0.1) == pytest.approx(0.01787, abs=2e-5)
-  assert pipeline.p_other_sign(0.2, 0.0, 0.4) == pytest.approx(0.025, abs=1e-6)
+  = 0.01787. With no bias: Φ(−0.2 / 0.10204) = Φ(−1.96) = 0.025. A t(9) CI (as the
+  gap's joint half-sampling CI with 10 halves) has SE 0.2 / 2.262157 = 0.088411 and
+  P = T₉(−0.2 / 0.088411) = T₉(−2.262157) = 0.025: the same t as the CI."""
+  assert pipeline.p_sign_sampling(0.2, 0.0, 0.4, -0.1, 0.1) == pytest.approx(0.01787, abs=2e-5)
+  assert pipeline.p_sign_sampling(0.2, 0.0, 0.4) == pytest.approx(0.025, abs=1e-6)
+  assert pipeline.p_sign_sampling(0.2, 0.0, 0.4, dof=9) == pytest.approx(0.025, abs=1e-6)
   v = pipeline.verdict(_terms({"a": (0.2, 0.0, 0.4)}),
                        {"a": {"bias": -0.1, "bias_se": 0.1, "dof": 9}})
-  assert v.p_other_sign == pytest.approx(0.01787, abs=2e-5)
+  assert v.p_sign_sampling == pytest.approx(0.01787, abs=2e-5)
+  t9 = _terms({"a": (0.2, 0.0, 0.4)}, ci="joint half-sampling: value ± t(9)·sd")
+  assert pipeline.verdict(t9).p_sign_sampling == pytest.approx(0.025, abs=1e-6)
+
+
+def _mapped_terms(ts, sy, gap, ci_gap="joint half-sampling, 20 halves: ± t(19)·sd"):
+  """CCHTerms with separate I(H_t; H_s) 'a', label 'lab' and gap 'a' (value, lo, hi);
+  the terms' CIs are z intervals, the gap's a t(19) one."""
+  entry = lambda v, ci: {"value": v[0], "ci_low": v[1], "ci_high": v[2], "ci": ci}
+  term = lambda name, v, ci: pipeline.Term(v[0], v[1], v[2], {name: entry(v, ci)})
+  return pipeline.CCHTerms(term("a", ts, "half-sampling, 20 halves"),
+                           term("lab", sy, "half-sampling, 20 halves"),
+                           term("a", gap, ci_gap), 1.6, 500, "a")
+
+
+def test_a_calibration_of_known_slope_maps_the_ci_through_the_curve():
+  """Both curves estimate = 0.5·truth + 0.1 (slope 0.5; constructed, two levels each):
+  ê_ts = 1.1 reads truth 2.0, ê_sy = 0.6 reads 1.0, so the corrected gap is 1.0 (raw
+  0.5) and, both slopes 0.5, every sampling error doubles: the corrected CI is
+  1.0 ± 2·0.2 (the raw half-width 0.2), then widened by t(18)·bias_se with
+  bias_se = √(2·(0.01 / 0.5)²) = 0.028284 (each level's SE 0.01, mapped by 1/0.5; 18:
+  the Welch–Satterthwaite dof of two equal 9-dof SEs), t(18) = 2.100922."""
+  curve = lambda term: pipeline.Calibration("a" if term == "teacher_student" else "lab",
+                                            term, 500, (4, 4), 10, (0.0, 4.0), (0.1, 2.1),
+                                            (0.01, 0.01))
+  cals = calibration.GapCalibrations({"a": curve("teacher_student")}, curve("label"))
+  terms = _mapped_terms((1.1, 0.9, 1.3), (0.6, 0.5, 0.7), (0.5, 0.3, 0.7))
+  [bias] = pipeline.read_gap_biases([terms], cals)
+  b = bias["a"]
+  assert b["bias_known"] and b["truth_teacher_student"] == pytest.approx(2.0)
+  assert b["truth_label"] == pytest.approx(1.0) and b["bias"] == pytest.approx(-0.5)
+  assert b["slope_teacher_student"] == pytest.approx(0.5) == b["slope_label"]
+  assert b["bias_se"] == pytest.approx(math.hypot(0.02, 0.02))
+  value, lo, hi = pipeline.mapped_gap(*_gap_entries(terms), 0.5, 0.5, b["bias"])
+  assert (value, lo, hi) == pytest.approx((1.0, 0.6, 1.4))
+  v = pipeline.verdict(terms, bias)
+  assert b["dof"] == pytest.approx(18.0)
+  widen = 2.100922 * math.hypot(0.02, 0.02)
+  assert v.gap == pytest.approx(1.0) and v.bias_known and v.label == pipeline.DISTIL
+  assert (v.ci_low, v.ci_high) == pytest.approx((0.6 - widen, 1.4 + widen))
+
+
+def _gap_entries(terms):
+  return (terms.gap.per_estimator["a"], terms.i_teacher_student.per_estimator["a"],
+          terms.i_student_label.per_estimator["lab"])
+
+
+def test_the_delta_method_keeps_the_terms_correlation():
+  """Terms with sampling SEs s_ts = 0.1, s_sy = 0.05 (z CIs ± 1.96·s) and a gap SE
+  s_g = 0.08 (t(19) CI ± 2.093024·s_g): cov = (0.01 + 0.0025 − 0.0064) / 2 = 0.00305.
+  Slopes m_ts = 0.5, m_sy = 2: var = 0.01/0.25 + 0.0025/4 − 2·0.00305/1 = 0.034525, so
+  the corrected half-width is 2.093024·√0.034525 = 0.388903; slopes 1 give back the
+  gap's own CI (a shift)."""
+  z, t19 = 1.959964, 2.093024
+  terms = _mapped_terms((1.0, 1.0 - z * 0.1, 1.0 + z * 0.1),
+                        (0.5, 0.5 - z * 0.05, 0.5 + z * 0.05),
+                        (0.5, 0.5 - t19 * 0.08, 0.5 + t19 * 0.08))
+  value, lo, hi = pipeline.mapped_gap(*_gap_entries(terms), 0.5, 2.0, bias=0.2)
+  assert value == pytest.approx(0.3) and hi - value == pytest.approx(0.388903, abs=2e-6)
+  assert value - lo == pytest.approx(hi - value)
+  same = pipeline.mapped_gap(*_gap_entries(terms), 1.0, 1.0, bias=0.2)
+  assert same == pytest.approx((0.3, 0.5 - t19 * 0.08 - 0.2, 0.5 + t19 * 0.08 - 0.2))
+
+
+def test_an_unknown_bias_makes_the_verdict_uncertain_and_says_why():
+  """A decisive raw CI [0.3, 0.5] with an unknown bias (out of range, or estimators that
+  disagree after correction): 'uncertain', bias_known False, the reason quoted."""
+  terms = _terms({"a": (0.4, 0.3, 0.5)})
+  why = "the estimators' corrected I(H_t; H_s) disagree: a 1.000 ± 0.010 vs b 2.000"
+  for bias in ({"a": {"bias": float("nan"), "bias_known": False}},
+               {"a": {"bias": float("nan"), "bias_known": False, "unknown_reason": why}}):
+    v = pipeline.verdict(terms, bias)
+    assert v.label == pipeline.UNCERTAIN and not v.bias_known
+    assert "bias unknown" in v.reason and "uncertain" in v.reason
+    assert (v.gap, v.ci_low, v.ci_high) == (0.4, 0.3, 0.5)
+  assert why in v.reason
+  assert pipeline.verdict(terms).label == pipeline.DISTIL  # no calibration: raw CI decides
 
 
 def test_pooled_verdict_on_hand_made_splits():
@@ -72,11 +154,12 @@ def test_pooled_verdict_on_hand_made_splits():
   assert v.splits == 3 and v.bias_known and v.label == pipeline.DISTIL
   assert v.gap == pytest.approx(0.3)
   assert (v.ci_low, v.ci_high) == pytest.approx((0.3 - 0.293657, 0.3 + 0.293657), abs=1e-6)
-  assert v.p_other_sign == pytest.approx(0.019533, abs=1e-5)
+  assert v.p_sign_sampling == pytest.approx(0.019533, abs=1e-5)
   assert "mean of 3 splits" in v.reason
   unknown = biases[:2] + [{"a": {"bias": float("nan"), "bias_known": False}}]
   u = pipeline.pooled_verdict(splits, unknown)
   assert not u.bias_known and u.gap == pytest.approx(0.2) and "bias unknown" in u.reason
+  assert u.label == pipeline.UNCERTAIN
   one = pipeline.pooled_verdict(splits[:1], biases[:1])
   assert one == pipeline.verdict(splits[0], biases[0])
 

@@ -61,3 +61,26 @@ def test_block_gaussian_mi_of_independent_pairs_adds_up():
   cov[1, 3] = cov[3, 1] = -0.3
   got = jax.jit(linalg.block_gaussian_mi, static_argnums=1)(cov, 2)
   np.testing.assert_allclose(got, -0.5 * np.log1p(-np.array([0.36, 0.09])).sum(), atol=1e-6)
+
+
+def test_logdet_is_relative_to_each_variables_own_scale():
+  """Variances 1e6, 1 and 1e-6 with correlation 0.9 between the last two: the pivot of the
+  smallest is 1e-6·(1 − 0.81) of the largest variance, below the pivot tolerance, yet the
+  log-det is finite and exact (log 1e6 + log 1e-6 + log 0.19)."""
+  a = np.diag([1e6, 1.0, 1e-6]).astype(np.float32)
+  a[1, 2] = a[2, 1] = 0.9 * 1e-3
+  np.testing.assert_allclose(linalg.logdet(a), np.log(0.19), atol=1e-4)
+
+
+def test_residual_is_orthogonal_to_x_and_precise_when_small():
+  """y = x·b + 1e-4·noise: the residual is the noise part, accurate to rounding relative
+  to |y| (its covariance is not a difference of two nearly equal covariances)."""
+  rng = np.random.default_rng(4)
+  x = rng.normal(size=(500, 3)).astype(np.float32)
+  noise = 1e-4 * rng.normal(size=(500, 2))
+  y = (x @ rng.normal(size=(3, 2)) + noise).astype(np.float32)
+  r = np.asarray(linalg.residual(y, x), np.float64)
+  x64 = x.astype(np.float64)
+  want = y - x64 @ np.linalg.lstsq(x64, y.astype(np.float64), rcond=None)[0]
+  assert np.abs(x64.T @ r).max() < 1e-4
+  np.testing.assert_allclose(r, want, atol=5e-6)

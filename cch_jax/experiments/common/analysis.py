@@ -1,6 +1,6 @@
 """The CCH analysis of a pair, with the settings of an `analysis` config block.
 
-  held = analysis_rows(ds, "validation+test")           # rows no encoder trained on
+  held = analysis_rows(ds, "validation")                # rows no encoder trained on
   terms = [pair_terms(config.analysis, h_t[k], h_s[k], held[k].labels, key, "label_knn")
            for k in range(S)]                           # one per split
   found = judge(config.analysis, terms, n_classes)      # calibrated once for the pair

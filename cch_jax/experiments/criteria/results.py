@@ -1,14 +1,16 @@
 """The criteria benchmark's report.json dict from its stages' outputs (pure: no I/O).
 
-Keys: views, splits, seeds, reference {lam, temperature}, pairs (one per ordered pair:
-teacher, student, gain (summary over the per-split means of splits × seeds), per_split,
-sign_stable, baseline, recommended {lam, temperature, val_gain, best_val_gain, test_gain},
-criteria {name: mean over splits}, criteria_per_split, gap_ci, verdict and uncalibrated
-(the CCH verdict pooled over splits: label, reason, outcome), pilot (label, gain,
-outcome), verdicts_per_split, calibration, exact_rule), ranking (`pipeline.rank_criteria`
-rows), track_record {cch_gap, cch_gap_uncalibrated, pilot: per-pair outcome counts},
-pilot {step, steps, compute_share}, primary_gap, analysis_rows, calibration (per pair),
-and the header's keys (experiment, source, n_classes, n, config, versions).
+Keys: sources (one `SourceHeader` dict each), splits, seeds, reference {lam, temperature},
+pairs (one per ordered pair of each source: source, teacher, student, gain and val_gain
+at the reference (λ, T) (Nadeau–Bengio CIs over splits × seeds), per_split, baseline,
+recommended (chosen on half of the seeds, reported on the other), criteria (mean over
+splits), criteria_per_split, and one dict with a 'label' per verdict: verdict (the
+calibrated CCH gap), uncalibrated, pilot (and pilot[<spec>] per further pilot run),
+always_distil, never_distil and rule:<criterion> per criterion; each with its outcome),
+headline (the key of the headline verdict), track_record {verdict key: `VerdictScore`},
+criteria_scores {criterion: `CriterionScore`}, ranking (`pipeline.rank_criteria` rows on
+gains standardised within each source), recommendation (the held-out recommendation's
+gains over pairs), pilot, primary_gap, config and versions.
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ import ml_collections
 import numpy as np
 
 from cch_jax import kd, pipeline
+from cch_jax.experiments.common.analysis import (LABEL_ESTIMATORS, PairAnalysis,
+                                                 estimator_names, known_names)
+from cch_jax.pipeline import scoring
 from cch_jax.utils import stats
-from cch_jax.experiments.common.analysis import PairAnalysis, estimator_names, known_names
+
+CONSTANTS = {"always_distil": pipeline.DISTIL, "never_distil": pipeline.DO_NOT_DISTIL}
+"""The constant rules every verdict is scored beside."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,130 +42,257 @@ class PairFindings:
 
 
 @dataclasses.dataclass(frozen=True)
+class PilotRun:
+  """A pilot's own short run of a student population: (M,) validation scores, seconds."""
+  score: np.ndarray
+  seconds: float
+
+
+@dataclasses.dataclass(frozen=True)
 class StudentRuns:
   """The students of one student view: members (`kd.paired_grid`, teacher index into
-  `teachers`), validation and test score per member (M,; accuracy, or −MAE in y's
-  units), the pilot (each member's validation score (M,) after `pilot_step` of its
-  steps), the students' wall seconds and the pilot variants' short runs {spec: {'score'
-  (M,), 'seconds'}}."""
+  `teachers`), validation and test score per member (M,; accuracy, or −MAE in y's units),
+  the pilots' step count, the students' wall seconds, the pilot runs {spec: PilotRun} and
+  the rows of a split (train, validation, test) for the resampled-t correction."""
   members: kd.Members
   val_score: np.ndarray
   test_score: np.ndarray
   teachers: list[str]
-  pilot_score: np.ndarray
   pilot_step: int
-  seconds: float = float("nan")
-  variants: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+  seconds: float
+  pilots: dict[str, PilotRun]
+  rows: tuple[int, int, int]
 
 
-def collect(header: Mapping[str, Any], analysis_block: ml_collections.ConfigDict,
-            kd_block: ml_collections.ConfigDict, views: Sequence[str],
-            findings: Mapping[tuple[str, str], PairFindings],
-            runs: Mapping[str, StudentRuns]) -> dict[str, Any]:
-  """The results dict (see the module docstring): findings[(t, s)] is the pair t -> s over
-  its splits, runs[s] the students of view s."""
-  names = estimator_names(analysis_block)
-  labels = known_names("analysis.label_estimators", analysis_block.label_estimators)
-  known = pipeline.criteria_of(names, labels, header.get("task", "classification"))
-  ref = (float(kd_block.reference_lam), float(kd_block.reference_temperature))
-  pairs = [pair_entry(t, s, findings[(t, s)], runs[s], ref, known)
-           for t in views for s in views if s != t]
-  ranking = pipeline.rank_criteria(
-      {c: np.asarray([p["criteria_per_split"][c] for p in pairs]) for c in known},
-      np.asarray([p["per_split"] for p in pairs]), [p["gain"] for p in pairs], known)
-  first = findings[(views[0], views[1])].analysis
-  run = runs[views[0]]
-  steps = int(header["config"]["student"]["train"]["steps"])
-  records = {
-      "cch_gap": track_record(pairs, "verdict", first.verdict.criterion),
-      "cch_gap_uncalibrated": track_record(pairs, "uncalibrated",
-                                           f"{first.verdict.criterion}, uncalibrated"),
-      "pilot": track_record(pairs, "pilot", f"pilot: paired validation gain after "
-                            f"{run.pilot_step} of {steps} student steps")}
-  full = sum(r.seconds for r in runs.values())
-  variants = {}
-  for spec in run.variants:
-    records[f"pilot[{spec}]"] = track_record(
-        [{**p, "pilot": p["pilot_variants"][spec]} for p in pairs], "pilot",
-        f"pilot {spec}: a {run.pilot_step}-step run")
-    variants[spec] = {"seconds": sum(r.variants[spec]["seconds"] for r in runs.values()),
-                      "compute_share": sum(r.variants[spec]["seconds"]
-                                           for r in runs.values()) / full}
-  return {**header, "views": list(views), "splits": len(first.terms),
-          "seeds": kd_block.seeds, "analysis_rows": first.terms[0].n,
-          "reference": {"lam": ref[0], "temperature": ref[1]}, "pairs": pairs,
-          "ranking": ranking, "track_record": records,
-          "pilot": {"step": run.pilot_step, "steps": steps,
-                    "compute_share": run.pilot_step / steps, "students_seconds": full,
-                    "variants": variants},
-          "primary_gap": f"gap:{names[0]}-{labels[0]}",
-          "calibration": {f"{p['teacher']} -> {p['student']}": p["calibration"]
-                          for p in pairs}}
+@dataclasses.dataclass(frozen=True)
+class SourceHeader:
+  """One data source of the benchmark: its name in the report, the data source, classes,
+  task, metric, score scale, split sizes, analysis rows per split and views."""
+  name: str
+  source: str
+  n_classes: int
+  task: str
+  metric: str
+  score_scale: float
+  n: dict[str, int]
+  analysis_rows: int
+  views: list[str]
 
 
-def pair_entry(t: str, s: str, found: PairFindings, runs: StudentRuns,
-               ref: tuple[float, float], known: Sequence[str]) -> dict[str, Any]:
-  """One ordered pair over its splits: the gain at the reference (λ, T) over splits ×
-  seeds; the CCH verdict (pooled over splits; calibrated and not), the pilot verdict and
-  each one's outcome; the (λ, T) recommended on validation with its test gain; criteria
-  per split and their means."""
-  g = runs.teachers.index(t)
-  test_rows = pipeline.paired_gains(runs.members, runs.test_score)
-  at_ref = pipeline.find(test_rows, g, *ref)
-  gain = at_ref["gain"]
-  pilot_gain = pipeline.find(pipeline.paired_gains(runs.members, runs.pilot_score),
-                             g, *ref)["gain"]
-  per_split = {c: [f[c] for f in found.criteria] for c in known}
-  judged = lambda verdict: {"label": verdict.label, "reason": verdict.reason,
-                            "outcome": pipeline.prediction_outcome(verdict.label, gain)}
-  pilot = pipeline.gain_verdict(pilot_gain)
-  variants = {}
-  for spec, short in runs.variants.items():
-    short_gain = pipeline.find(pipeline.paired_gains(runs.members, short["score"]),
-                               g, *ref)["gain"]
-    label = pipeline.gain_verdict(short_gain)
-    variants[spec] = {"label": label, "gain": short_gain,
-                      "outcome": pipeline.prediction_outcome(label, gain)}
+@dataclasses.dataclass(frozen=True)
+class SourceResults:
+  """One source's stages: header, findings[(t, s)] per ordered pair, runs[s] per student,
+  and early[f][(t, s)]: the pair's analysis on encoders trained a fraction f of their
+  steps."""
+  header: SourceHeader
+  findings: Mapping[tuple[str, str], PairFindings]
+  runs: Mapping[str, StudentRuns]
+  early: Mapping[float, Mapping[tuple[str, str], PairAnalysis]] = dataclasses.field(
+      default_factory=dict)
+
+
+def early_key(fraction: float) -> str:
+  """The verdict key of the CCH verdict on encoders after `fraction` of their steps."""
+  return f"verdict@{fraction:.0%}"
+
+
+def pilot_keys(specs: Sequence[str]) -> list[str]:
+  """The verdict keys of the pilot runs: the first is 'pilot', the others pilot[spec]."""
+  return ["pilot"] + [f"pilot[{spec}]" for spec in specs[1:]]
+
+
+def verdict_keys(config: ml_collections.ConfigDict, task: str) -> list[str]:
+  """The verdict keys every pair of a source with this task carries."""
+  specs = [s.strip() for s in config.pilot.variants.split(",") if s.strip()]
+  early = [early_key(f) for f in config.analysis.encoder_fractions]
+  rules = [f"rule:{c}" for c in pipeline.criteria_of(
+      estimator_names(config.analysis), _labels(config, task), task)]
+  return ["verdict", "uncalibrated", *early, *pilot_keys(specs), *CONSTANTS, *rules]
+
+
+def collect(config: ml_collections.ConfigDict, sources: Sequence[SourceResults],
+            versions: Mapping[str, Any]) -> dict[str, Any]:
+  """The results dict (see the module docstring)."""
+  ref = (float(config.kd.reference_lam), float(config.kd.reference_temperature))
+  known = _criteria(config, sources)
+  pairs = [pair_entry(src.header, t, s, src.findings[(t, s)], src.runs[s], ref, known)
+           for src in sources for t in src.header.views for s in src.header.views if s != t]
+  outcomes = scoring.Outcomes.of([p["gain"] for p in pairs], [p["val_gain"] for p in pairs],
+                                 [f"{p['source']}/{p['student']}" for p in pairs])
+  first = sources[0]
+  runs = first.runs[first.header.views[0]]
+  specs = list(runs.pilots)
+  cch = first.findings[tuple(first.header.views[:2])].analysis.verdict.criterion
+  texts = {"verdict": cch, "uncalibrated": f"{cch}, uncalibrated"}
+  for fraction in first.early:
+    texts[early_key(fraction)] = (f"{cch}, on encoders after {fraction:.0%} of their "
+                                  "steps")
+  _label_early(pairs, sources)
+  for key, spec in zip(pilot_keys(specs), specs):
+    texts[key] = (f"pilot {spec}: its own {runs.pilot_step}-step run, validation gain vs a "
+                  "threshold fitted on the other pairs")
+    _label_pilot(pairs, key, spec, outcomes)
+  for key, label in CONSTANTS.items():
+    texts[key] = f"always '{label}'"
+    for p in pairs:
+      p[key] = {"label": label, "outcome": pipeline.prediction_outcome(label, p["gain"])}
+  criteria_scores = {}
+  for name, c in known.items():
+    values = np.asarray([p["criteria"].get(name, np.nan) for p in pairs], np.float64)
+    labels, taus = scoring.threshold_labels(values, outcomes.val_side)
+    for p, label, tau in zip(pairs, labels, taus):
+      p[f"rule:{name}"] = {"label": label, "threshold": tau,
+                           "outcome": pipeline.prediction_outcome(label, p["gain"])}
+    criteria_scores[name] = scoring.score_criterion(name, c.text, c.signed, values,
+                                                    outcomes, labels).to_dict()
+    texts[f"rule:{name}"] = criteria_scores[name]["rule"]["text"]
+  records = {key: scoring.score_verdict(key, texts[key], [p[key]["label"] for p in pairs],
+                                        outcomes).to_dict()
+             for key in texts if not key.startswith("rule:")}
+  records.update({f"rule:{n}": s["rule"] for n, s in criteria_scores.items()})
+  steps = int(config.student.train.steps)
+  full = sum(r.seconds for src in sources for r in src.runs.values())
   return {
-      "teacher": t, "student": s, "gain": gain, "per_split": at_ref["per_split"],
-      "sign_stable": at_ref["sign_stable"], "baseline": at_ref["baseline"]["mean"],
-      "recommended": recommended(runs, g, test_rows),
+      "experiment": config.experiment,
+      "sources": [dataclasses.asdict(src.header) for src in sources],
+      "splits": int(config.splits), "seeds": int(config.kd.seeds),
+      "reference": {"lam": ref[0], "temperature": ref[1]}, "pairs": pairs,
+      "headline": headline(config.headline, records),
+      "track_record": records, "criteria_scores": criteria_scores,
+      "ranking": _ranking(pairs, known),
+      "recommendation": recommendation_summary(pairs),
+      "pilot": {"step": runs.pilot_step, "steps": steps, "students_seconds": full,
+                "runs": {spec: {"seconds": sum(r.pilots[spec].seconds for src in sources
+                                               for r in src.runs.values()),
+                                "compute_share": sum(
+                                    r.pilots[spec].seconds for src in sources
+                                    for r in src.runs.values()) / full}
+                         for spec in specs}},
+      "primary_gap": f"gap:{estimator_names(config.analysis)[0]}",
+      "config": config.to_dict(), "versions": dict(versions)}
+
+
+def _labels(config: ml_collections.ConfigDict, task: str) -> tuple[str, ...]:
+  text = config.analysis.label_estimators
+  if text == "auto":
+    return LABEL_ESTIMATORS[task]
+  return known_names("analysis.label_estimators", text)
+
+
+def _criteria(config: ml_collections.ConfigDict, sources: Sequence[SourceResults]
+              ) -> dict[str, pipeline.criteria.Criterion]:
+  """Every criterion of any source (a pair lacking one has NaN there)."""
+  out: dict[str, Any] = {}
+  for src in sources:
+    task = src.header.task
+    out.update(pipeline.criteria_of(estimator_names(config.analysis), _labels(config, task),
+                                    task))
+  return out
+
+
+def _label_early(pairs: list[dict[str, Any]], sources: Sequence[SourceResults]) -> None:
+  """Each pair's CCH verdicts on the early encoders, with their outcomes."""
+  by_name = {src.header.name: src for src in sources}
+  for p in pairs:
+    for f, found in by_name[p["source"]].early.items():
+      v = found[(p["teacher"], p["student"])].verdict
+      p[early_key(f)] = {"label": v.label, "reason": v.reason,
+                         "outcome": pipeline.prediction_outcome(v.label, p["gain"])}
+
+
+def _label_pilot(pairs: list[dict[str, Any]], key: str, spec: str,
+                 outcomes: scoring.Outcomes) -> None:
+  """Each pair's verdict from pilot run `spec`: its paired validation gain's CI against a
+  threshold fitted on the other pairs' full-run validation gains."""
+  gains = [p["pilot_gains"][spec] for p in pairs]
+  labels, taus = scoring.threshold_labels(
+      [g["mean"] for g in gains], outcomes.val_side,
+      ci=([g["ci_low"] for g in gains], [g["ci_high"] for g in gains]))
+  for p, g, label, tau in zip(pairs, gains, labels, taus):
+    p[key] = {"label": label, "gain": g, "threshold": tau,
+              "outcome": pipeline.prediction_outcome(label, p["gain"])}
+
+
+def pair_entry(header: SourceHeader, t: str, s: str, found: PairFindings, runs: StudentRuns,
+               ref: tuple[float, float], known: Mapping[str, Any]) -> dict[str, Any]:
+  """One ordered pair over its splits: the gains at the reference (λ, T) (test and
+  validation, resampled-t CIs over splits × seeds), the CCH verdicts (pooled over splits;
+  calibrated and not), the pilots' gains, the recommendation, the criteria."""
+  g = runs.teachers.index(t)
+  n_train, n_val, n_test = runs.rows
+  test = pipeline.find(pipeline.paired_gains(runs.members, runs.test_score,
+                                             (n_train, n_test)), g, *ref)
+  val = pipeline.find(pipeline.paired_gains(runs.members, runs.val_score, (n_train, n_val)),
+                      g, *ref)
+  pilots = {spec: pipeline.find(pipeline.paired_gains(runs.members, run.score,
+                                                      (n_train, n_val)), g, *ref)["gain"]
+            for spec, run in runs.pilots.items()}
+  per_split = {c: [f[c] for f in found.criteria] for c in known if c in found.criteria[0]}
+  judged = lambda v: {"label": v.label, "reason": v.reason,
+                      "outcome": pipeline.prediction_outcome(v.label, test["gain"])}
+  return {
+      "source": header.name, "metric": header.metric, "teacher": t, "student": s,
+      "gain": test["gain"],
+      "val_gain": val["gain"], "per_split": test["per_split"],
+      "sign_stable": test["sign_stable"], "baseline": test["baseline"]["mean"],
+      "recommended": pipeline.recommend_held_out(
+          runs.members, runs.val_score, runs.test_score, ref, (n_train, n_test))[g],
       "criteria": {c: float(np.mean(v)) for c, v in per_split.items()},
       "criteria_per_split": per_split, "gap_ci": [f["ci"] for f in found.criteria],
       "verdict": judged(found.analysis.verdict),
-      "uncalibrated": judged(found.uncalibrated.verdict),
-      "pilot": {"label": pilot, "gain": pilot_gain,
-                "outcome": pipeline.prediction_outcome(pilot, gain)},
-      "pilot_variants": variants,
+      "uncalibrated": judged(found.uncalibrated.verdict), "pilot_gains": pilots,
       "verdicts_per_split": [v.label for v in found.analysis.verdicts],
       "calibration": found.analysis.biases[0] if found.analysis.biases else {},
       "exact_rule": [f["exact_rule_detail"] for f in found.criteria]}
 
 
-def recommended(runs: StudentRuns, teacher: int, test_rows: Sequence[Mapping[str, Any]]
-                ) -> dict[str, Any]:
-  """The (λ, T) with the best mean paired validation gain (λ = 0 when none beats the
-  baseline) and its test gain `summary` over splits × seeds (None for λ = 0)."""
-  best = pipeline.recommend(pipeline.paired_gains(runs.members, runs.val_score))[teacher]
-  test = (None if best["lam"] == 0 else
-          pipeline.find(test_rows, teacher, best["lam"], best["temperature"])["gain"])
-  return {**best, "test_gain": test}
+def headline(setting: str, records: Mapping[str, Mapping[str, Any]]) -> str:
+  """The headline verdict: `setting`, or for 'auto' the verdict with the highest balanced
+  accuracy on the significant pairs (ties: the higher lower CI end, then the first)."""
+  if setting != "auto":
+    return setting
+  score = lambda key: (records[key]["balanced_accuracy"] or 0.0,
+                       (records[key]["balanced_accuracy_ci"] or (0.0, 0.0))[0])
+  return max(records, key=score)
 
 
-def track_record(pairs: Sequence[Mapping[str, Any]], kind: str, criterion: str
-                 ) -> dict[str, Any]:
-  """How the verdicts pairs[i][kind] (one per pair, pooled over its splits) fared against
-  the pair's gain CI over splits × seeds: `pipeline.outcome_counts` per pair, plus
-  n_pairs, n_pairs_significant (the gain's CI excludes 0) and, among those, the decisive
-  and held counts."""
-  outcomes = [p[kind]["outcome"] for p in pairs]
-  significant = [stats.ci_side(p["gain"]["ci_low"], p["gain"]["ci_high"]) != 0
-                 for p in pairs]
-  on_significant = [o for o, sig in zip(outcomes, significant) if sig]
-  counts = pipeline.outcome_counts(outcomes)
-  return {"criterion": criterion, **counts, "n_pairs": len(pairs),
-          "n_pairs_significant": int(sum(significant)),
-          "decisive_significant": sum(o is not None for o in on_significant),
-          "held_significant": on_significant.count(pipeline.HELD),
-          "held_rate": (counts["held"] / (counts["held"] + counts["contradicted"])
-                        if counts["held"] + counts["contradicted"] else None)}
+def _ranking(pairs: Sequence[Mapping[str, Any]], known: Mapping[str, Any]
+             ) -> list[dict[str, Any]]:
+  """`pipeline.rank_criteria` on criteria and gains standardised within each source
+  (sources measure gains in different units), criteria every pair has."""
+  names = [c for c in known if all(np.isfinite(p["criteria"].get(c, np.nan)) for p in pairs)]
+  gains = _standardised(pairs, np.asarray([p["per_split"] for p in pairs], np.float64))
+  values = {c: _standardised(pairs, np.asarray([p["criteria_per_split"][c] for p in pairs],
+                                               np.float64)) for c in names}
+  return pipeline.rank_criteria(values, gains, [p["gain"] for p in pairs],
+                                {c: known[c] for c in names})
+
+
+def _standardised(pairs: Sequence[Mapping[str, Any]], per_split: np.ndarray) -> np.ndarray:
+  """(P, S) values centred and scaled by their per-pair means' spread within each source
+  (unchanged scale where a source's spread is 0)."""
+  out = per_split.copy()
+  for source in {p["source"] for p in pairs}:
+    mine = np.asarray([p["source"] == source for p in pairs])
+    means = per_split[mine].mean(1)
+    spread = means.std() if len(means) > 1 and means.std() > 0 else 1.0
+    out[mine] = (per_split[mine] - means.mean()) / spread
+  return out
+
+
+def recommendation_summary(pairs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+  """Per metric (gains in accuracy and in MAE do not mix), over its pairs, on the report
+  half of the seeds: the recommended (λ, T)'s mean test gain, the reference's, their
+  paired difference (95% Student-t CI over pairs, NaN for one pair), and how often λ > 0
+  was recommended and its test-gain CI lay below 0 (worse than not distilling)."""
+  out = {}
+  for metric in dict.fromkeys(p["metric"] for p in pairs):
+    mine = [p["recommended"] for p in pairs if p["metric"] == metric]
+    rec = np.asarray([r["test_gain"]["mean"] for r in mine], np.float64)
+    ref = np.asarray([r["reference_test_gain"]["mean"] for r in mine], np.float64)
+    out[metric] = {"pairs": len(mine), "recommended_mean": float(rec.mean()),
+                   "reference_mean": float(ref.mean()),
+                   "difference": stats.t_interval(rec - ref)._asdict(),
+                   "distil_recommended": sum(r["lam"] > 0 for r in mine),
+                   "worse_than_no_kd": sum(r["test_gain"]["ci_high"] < 0 for r in mine)}
+  return out

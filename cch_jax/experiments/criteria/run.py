@@ -6,10 +6,11 @@
      estimator with 95% CIs and every criterion (`pipeline.criteria`); then per pair the
      calibration (once, covering its splits), the per-split and pooled verdicts.
   3. Students: per student view, one population over splits × seeds × teachers × (λ, T)
-     plus the paired baselines; each member's validation score after the pilot
-     fraction of its steps is the pilot.
-  4. Outcomes (`results`): per pair the paired gains, the criteria ranked, the CCH and
-     pilot verdicts' track records; report.json, report.md, criteria.png, pairs.png.
+     plus the paired baselines; then each pilot's own short run of the same members.
+  4. Outcomes (`results`): per pair the paired gains, every verdict and criterion scored
+     beside constant rules; report.json, report.md, criteria.png, pairs.png.
+With a `suite`, stages 1–3 run per source (in workdir/<source>/) and stage 4 pools the
+pairs of every source.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from absl import logging
 
 from cch_jax import data, kd, mi, pipeline
 from cch_jax.experiments.common import analysis, encoders, splits, students, workdir as wd
+from cch_jax.experiments.criteria import config as criteria_config
 from cch_jax.experiments.criteria import plots, report, results as results_lib
 from cch_jax.utils import files
 
@@ -39,40 +41,19 @@ class Measured(NamedTuple):
 
 
 def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
-  views = view_list(config)
-  parts = splits.load_splits(config.data, config.splits, teacher=",".join(views),
-                             student=views[0])
-  config = analysis.with_label_estimators(config, parts[0].task)
-  held = [analysis.analysis_rows(p, config.analysis.split) for p in parts]
-  check_benchmark(config, held, len(views), parts[0].task)
+  prepared = [prepare_source(name, c) for name, c in source_configs(config)]
   wd.guard_workdir(workdir, {
-      "data": config.data.to_dict(), "views": list(views), "splits": config.splits,
-      "encoder": config.encoder.to_dict(), "student": config.student.to_dict(),
-      "kd": config.kd.to_dict(), "pilot": config.pilot.to_dict(), "seed": config.seed})
-  logging.info("data: %s; %d splits, %d ordered pairs", parts[0].summary(), len(parts),
-               len(views) * (len(views) - 1))
+      "suite": config.suite, "sources": {p.name: p.spec for p in prepared},
+      "splits": config.splits, "encoder": config.encoder.to_dict(),
+      "student": config.student.to_dict(), "kd": config.kd.to_dict(),
+      "pilot": config.pilot.to_dict(), "seed": config.seed})
   clock = wd.Clock()
-  logging.info("stage 1/4: encoders on %d views × %d splits", len(views), len(parts))
-  trained = dict(zip(views, encoders.train_on_views(
-      config.encoder, parts, views, os.path.join(workdir, "encoders"), config.seed)))
-  clock("encoders")
   measured = []
-  for k, h in enumerate(held):
-    logging.info("stage 2/4: analysis of split %d/%d (%d held-out rows)", k + 1, len(held),
-                 h.n)
-    measured.append(measure_split(config, h, {v: e[k] for v, e in trained.items()}, views,
-                                  jax.random.fold_in(jax.random.key(config.seed), k),
-                                  parts[k].train.n))
-  findings = judge_pairs(config, measured, views, parts[0].n_classes)
-  clock("analysis")
-  runs = train_students(config, parts, trained, views, workdir)
-  clock("students")
-  header = {"experiment": config.experiment, "source": parts[0].source,
-            "n_classes": parts[0].n_classes, "task": parts[0].task,
-            "metric": kd.TASKS[parts[0].task].metric, "score_scale": parts[0].score_scale,
-            "n": {k: v.n for k, v in parts[0].splits().items()},
-            "config": config.to_dict(), "versions": files.run_metadata()}
-  out = results_lib.collect(header, config.analysis, config.kd, views, findings, runs)
+  for i, p in enumerate(prepared):
+    logging.info("source %d/%d: %s", i + 1, len(prepared), p.name or p.parts[0].source)
+    measured.append(run_source(p, os.path.join(workdir, p.name) if p.name else workdir,
+                               clock))
+  out = results_lib.collect(config, measured, files.run_metadata())
   out["seconds"] = clock.seconds
   wd.write_outputs(workdir, {
       "criteria.png": lambda p: plots.save_criteria(out, p),
@@ -81,6 +62,72 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
       "report.md": lambda p: files.write_text(p, report.markdown(out))})
   print(report.one_line(out, os.path.join(workdir, "report.md")))
   return out
+
+
+class Prepared(NamedTuple):
+  """One source, loaded and checked before any training: its `SUITE` name ('' for the
+  config's own data), config, views, S splits, held-out analysis rows per split, and
+  what decides its checkpoints."""
+  name: str
+  config: ml_collections.ConfigDict
+  views: tuple[str, ...]
+  parts: list[data.MultiViewData]
+  held: list[data.Split]
+  spec: dict[str, Any]
+
+
+def source_configs(config: ml_collections.ConfigDict
+                   ) -> list[tuple[str, ml_collections.ConfigDict]]:
+  """(name, config) per source: the `suite`'s, or ('', config) without one."""
+  names = [n.strip() for n in config.suite.split(",") if n.strip()]
+  if not names:
+    return [("", config)]
+  return [(n, criteria_config.source_config(config, n)) for n in names]
+
+
+def prepare_source(name: str, config: ml_collections.ConfigDict) -> Prepared:
+  """Loads one source's splits and runs every check that can fail before training."""
+  views = view_list(config)
+  parts = splits.load_splits(config.data, config.splits, teacher=",".join(views),
+                             student=views[0])
+  config = analysis.with_label_estimators(config, parts[0].task)
+  held = [analysis.analysis_rows(p, config.analysis.split) for p in parts]
+  check_benchmark(config, held, len(views), parts[0].task)
+  spec = {"data": config.data.to_dict(), "views": list(views)}
+  return Prepared(name, config, views, parts, held, spec)
+
+
+def run_source(p: Prepared, workdir: str, clock: wd.Clock) -> results_lib.SourceResults:
+  """Stages 1–3 on one source: encoders, the analysis of every pair, the students."""
+  config, views, parts = p.config, p.views, p.parts
+  logging.info("data: %s; %d splits, %d ordered pairs", parts[0].summary(), len(parts),
+               len(views) * (len(views) - 1))
+  logging.info("stage 1/4: encoders on %d views × %d splits", len(views), len(parts))
+  trained = dict(zip(views, encoders.train_on_views(
+      config.encoder, parts, views, os.path.join(workdir, "encoders"), config.seed)))
+  clock(f"{p.name}/encoders" if p.name else "encoders")
+  measured = []
+  for k, h in enumerate(p.held):
+    logging.info("stage 2/4: analysis of split %d/%d (%d held-out rows)", k + 1,
+                 len(p.held), h.n)
+    measured.append(measure_split(config, h, {v: e[k] for v, e in trained.items()}, views,
+                                  jax.random.fold_in(jax.random.key(config.seed), k),
+                                  parts[k].train.n))
+  findings = judge_pairs(config, measured, views, parts[0].n_classes)
+  clock(f"{p.name}/analysis" if p.name else "analysis")
+  early = {}
+  for fraction in config.analysis.encoder_fractions:
+    logging.info("stage 2/4: the analysis on encoders after %.0f%% of their steps",
+                 100 * fraction)
+    early[fraction] = early_verdicts(config, p, fraction, workdir)
+    clock(f"{p.name}/analysis@{fraction:g}" if p.name else f"analysis@{fraction:g}")
+  runs = train_students(config, parts, trained, views, workdir)
+  clock(f"{p.name}/students" if p.name else "students")
+  header = results_lib.SourceHeader(
+      p.name or parts[0].source, parts[0].source, parts[0].n_classes, parts[0].task,
+      kd.TASKS[parts[0].task].metric, parts[0].score_scale,
+      {k: v.n for k, v in parts[0].splits().items()}, p.held[0].n, list(views))
+  return results_lib.SourceResults(header, findings, runs, early)
 
 
 def view_list(config: ml_collections.ConfigDict) -> tuple[str, ...]:
@@ -113,7 +160,16 @@ def check_benchmark(config: ml_collections.ConfigDict, held: Sequence[data.Split
   n_students = len(students.student_members(config.kd, n_views - 1, config.splits, task))
   encoders.check_population("student", config.student, n_students)
   students.pilot_step(config.student.train, config.pilot.fraction)
-  students.pilot_variants(config.pilot.variants)
+  if not students.pilot_variants(config.pilot.variants):
+    raise ValueError("pilot.variants: expected at least one short run, e.g. 'rows:1' (the "
+                     "first is the pilot verdict)")
+  if config.kd.seeds < 2:
+    raise ValueError(f"kd.seeds: expected at least 2 (one half of the seeds selects λ and "
+                     f"T, the other reports their gain), got {config.kd.seeds}")
+  keys = results_lib.verdict_keys(config, task)
+  if config.headline != "auto" and config.headline not in keys:
+    raise ValueError(f"headline: expected 'auto' or one of {', '.join(keys)}, got "
+                     f"{config.headline!r}")
 
 
 def measure_split(config: ml_collections.ConfigDict, held: data.Split,
@@ -145,6 +201,42 @@ def measure_split(config: ml_collections.ConfigDict, held: data.Split,
   return out
 
 
+def early_encoders(config: ml_collections.ConfigDict, p: Prepared, fraction: float,
+                   workdir: str) -> dict[str, list[encoders.TrainedEncoder]]:
+  """Every view's encoder per split after `fraction` of the encoder's steps (0: freshly
+  initialised), on its own shortened schedule (checkpointed in workdir)."""
+  steps = round(fraction * config.encoder.train.steps)
+  if steps == 0:
+    return {v: [encoders.quick_encoder(config.encoder, part, v, 0, config.seed)
+                for part in p.parts] for v in p.views}
+  block = ml_collections.ConfigDict(config.encoder.to_dict())
+  block.train.update(steps=steps, eval_every=steps, checkpoint_every=steps,
+                     warmup_steps=round(fraction * config.encoder.train.warmup_steps))
+  return dict(zip(p.views, encoders.train_on_views(
+      block, p.parts, p.views, os.path.join(workdir, f"encoders@{fraction:g}"),
+      config.seed)))
+
+
+def early_verdicts(config: ml_collections.ConfigDict, p: Prepared, fraction: float,
+                   workdir: str) -> dict[Pair, analysis.PairAnalysis]:
+  """The CCH analysis of every pair on encoders trained `fraction` of their steps."""
+  trained = early_encoders(config, p, fraction, workdir)
+  a, label = config.analysis, label_estimators(config)[0]
+  terms: dict[Pair, list[pipeline.CCHTerms]] = {}
+  for k, held in enumerate(p.held):
+    key = jax.random.fold_in(jax.random.key(config.seed), k)
+    h = {v: np.asarray(kd.predict(trained[v][k].model, trained[v][k].params,
+                                  held.views[v])[1], np.float32) for v in p.views}
+    estimate = pipeline.symmetric_memo()
+    for t in p.views:
+      for s in (s for s in p.views if s != t):
+        terms.setdefault((t, s), []).append(analysis.pair_terms(
+            a, h[t], h[s], held.labels, key, label, estimate))
+  families = analysis.shared_families(a, list(terms.values()))
+  return {pair: analysis.judge(a, found, p.parts[0].n_classes, families=families)
+          for pair, found in terms.items()}
+
+
 def judge_pairs(config: ml_collections.ConfigDict,
                 measured: Sequence[Mapping[Pair, Measured]], views: Sequence[str],
                 n_classes: int) -> dict[Pair, results_lib.PairFindings]:
@@ -167,9 +259,9 @@ def train_students(config: ml_collections.ConfigDict, parts: Sequence[data.Multi
                    trained: Mapping[str, Sequence[encoders.TrainedEncoder]],
                    views: Sequence[str], workdir: str) -> dict[str, results_lib.StudentRuns]:
   """Stage 3: per student view, baselines and KD students from every other view over
-  splits × seeds × (λ, T), with each member's validation score at the pilot step; then
-  each pilot variant's short run of the same members. Scores are accuracy, or −MAE in
-  y's units (`students.member_scales`)."""
+  splits × seeds × (λ, T); then each pilot's own short run of the same members (its
+  own schedule, on the first r of the rows or at w of the width). Scores are accuracy, or
+  −MAE in y's units (`students.member_scales`)."""
   out = {}
   step = students.pilot_step(config.student.train, config.pilot.fraction)
   variants = students.pilot_variants(config.pilot.variants)
@@ -195,10 +287,11 @@ def train_students(config: ml_collections.ConfigDict, parts: Sequence[data.Multi
       short, spent = fit(students.pilot_student_block(config.student, spec, step),
                          fraction if spec.startswith("rows") else 1.0,
                          os.path.join("pilots", wd.slug(spec)))
-      pilots[spec] = {"score": scale * np.asarray(short.val_score), "seconds": spent}
+      pilots[spec] = results_lib.PilotRun(scale * np.asarray(short.val_score), spent)
     out[s] = results_lib.StudentRuns(
         members, scale * np.asarray(result.val_score), scale * np.asarray(result.test_score),
-        teachers, scale * students.pilot_score(result, step), step, seconds, pilots)
+        teachers, step, seconds, pilots,
+        (parts[0].train.n, parts[0].validation.n, parts[0].test.n))
   return out
 
 

@@ -25,7 +25,7 @@ def study_config(experiment: str, teacher: str = "clean", student: str = "mnistm
   config.teacher = blocks.model_and_train("mlp", 1000)
   config.student = blocks.model_and_train("mlp", 1500)
   config.analysis = ml_collections.ConfigDict({
-      "split": "validation+test", "estimators": "copula,ksg",
+      "split": "validation", "estimators": "copula,ksg",
       "label_estimator": "auto", "reduce_dim": 8, "n_resamples": 20,
       "a_priori_steps": (), "monitor": True, "monitor_estimator": "copula",
       "calibrate": True, "calibration_draws": 10,

@@ -24,8 +24,8 @@ def one_line(results: dict[str, Any], report_path: str) -> str:
           f"{with_ci(results['gap'])} nats over {results['splits']} splits")
   if results.get("bias_known"):
     line += f"; bias-corrected {with_ci(results['verdict_gap'])}"
-  if results.get("p_other_sign") is not None:
-    line += f"; P(other sign) {results['p_other_sign']:.2f}"
+  if results.get("p_sign_sampling") is not None:
+    line += f"; p_sign_sampling {results['p_sign_sampling']:.2f}"
   line += ")"
   if "kd_gain" in results:
     rec, pilot = results["recommended"], results["pilot"]

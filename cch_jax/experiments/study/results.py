@@ -3,7 +3,7 @@
 Keys: for the top-ranked teacher (the only one in a pair run) at top level
 `teacher_view`, `i_teacher_student`, `i_student_label`, `gap` (each pooled over splits:
 {'value', 'ci_low', 'ci_high', 'per_split', 'ci', 'per_estimator'}), `verdict` (pooled
-over splits), `reason`, `criterion`, `p_other_sign`, and when training ran
+over splits), `reason`, `criterion`, `p_sign_sampling`, and when training ran
 `student_baseline`, `student_kd`, `kd_gain` (`pipeline.summary` over the per-split means
 of splits × seeds), `outcome` ('held' / 'contradicted' / 'inconclusive' / None), `pilot`
 ({'label', 'gain', 'outcome'}), `recommended` ({'lam', 'temperature', 'val_gain',
@@ -30,7 +30,7 @@ from cch_jax.experiments.common.analysis import PairAnalysis
 from cch_jax.utils import stats
 
 TOP_LEVEL = ("teacher_view", "i_teacher_student", "i_student_label", "gap", "verdict",
-             "reason", "criterion", "p_other_sign", "bias_known", "verdict_gap",
+             "reason", "criterion", "p_sign_sampling", "bias_known", "verdict_gap",
              "student_baseline", "student_kd",
              "kd_gain", "outcome", "pilot", "recommended", "r_squared")
 
@@ -77,7 +77,7 @@ def teacher_entry(index: int, view: str, score: Mapping[str, float],
           "i_student_label": pooled_term([t.i_student_label for t in terms]),
           "gap": pooled_term([t.gap for t in terms]),
           "verdict": v.label, "reason": v.reason, "criterion": v.criterion,
-          "p_other_sign": v.p_other_sign, "bias_known": v.bias_known,
+          "p_sign_sampling": v.p_sign_sampling, "bias_known": v.bias_known,
           "verdict_gap": {"value": v.gap, "ci_low": v.ci_low, "ci_high": v.ci_high},
           "verdict_per_estimator": v.per_estimator,
           "verdicts_per_split": [x.label for x in found.verdicts],
