@@ -19,7 +19,10 @@ outcome_counts, gain_verdict, rank_with_ties, units_of, agreement, summary), `mo
 gap_calibrations, gap_biases, read_gap_biases: estimator bias on ground-truth tasks shaped
 like the analysis, built by `shaping`, read through the estimate-vs-truth curve), `criteria`
 (criteria_of, pair_criteria, rank_criteria, linear_cka, fitted_gaussian_rule: the CCH gap
-beside other predictors of a KD gain).
+beside other predictors of a KD gain), `transferability` (logme, h_score, knn_probe: the
+published transferability scores among those predictors), `scoring` (Outcomes,
+score_verdict, score_criterion, threshold_labels: each verdict's and criterion's track
+record beside constant rules).
 """
 
 from cch_jax.pipeline.calibration import (Calibration, Reading, calibrate, gap_biases,

@@ -99,12 +99,12 @@ def test_report_rows_and_one_line():
   out = _results()
   assert report.one_line(out, "R") == (
       "criteria_benchmark: 2 pairs from 1 source(s) × 2 splits × 2 seeds; headline pilot: "
-      "balanced accuracy 1.00 [1.00, 1.00] on 1 significant pairs; held 1 of 1 decided "
-      "(1.00 [0.03, 1.00]); CCH gap: balanced accuracy 0.00 [0.00, 0.00] on 1 significant "
+      "balanced accuracy 1.00 [–] on 1 significant pairs; held 1 of 1 decided "
+      "(1.00 [0.03, 1.00]); CCH gap: balanced accuracy 0.00 [–] on 1 significant "
       "pairs; held 0 of 0 decided (–); recommended λ, T: mean test gain +0.0000 vs -0.0100 "
       "at the reference; report: R")
   text = report.markdown(out)
-  assert "| pilot | 2/2 | 1 | 0 | 1 | 1.00 | [0.03, 1.00] | 1.00 | [1.00, 1.00] |" in text
+  assert "| pilot | 2/2 | 1 | 0 | 1 | 1.00 | [0.03, 1.00] | 1.00 | [–] |" in text  # one pair
   assert ("| fake | b → a | -0.030 [-0.030, -0.030] | -0.150 | uncertain (–) | "
           "do not distil (held) | do not distil (held) | λ=0, T=1: +0.000 [+0.000, "
           "+0.000] |") in text
