@@ -55,7 +55,8 @@ def _criteria_figure(results: dict[str, Any]) -> plt.Figure:
 
 
 def _pairs_figure(results: dict[str, Any]) -> plt.Figure:
-  pairs = results["pairs"]
+  metric = results["pairs"][0]["metric"]  # one metric per figure: units do not mix
+  pairs = [q for q in results["pairs"] if q["metric"] == metric]
   key = results["primary_gap"]
   fig, axes = plt.subplots(1, 2, figsize=(max(12, 0.25 * len(pairs) + 6), 5))
   for i, q in enumerate(pairs):
@@ -71,7 +72,7 @@ def _pairs_figure(results: dict[str, Any]) -> plt.Figure:
   axes[0].axhline(0, color="k", lw=0.8)
   axes[0].set_xticks(range(len(pairs)), [f"{q['teacher']}→{q['student']}" for q in pairs],
                      rotation=80, fontsize=6)
-  axes[0].set_ylabel("KD gain (units of each source's metric)")
+  axes[0].set_ylabel(f"KD gain ({metric}; the pairs measured in it)")
   axes[0].legend(fontsize=7)
   axes[1].axhline(0, color="k", lw=0.8)
   axes[1].axvline(0, color="k", lw=0.8)
