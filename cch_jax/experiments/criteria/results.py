@@ -136,22 +136,10 @@ def collect(config: ml_collections.ConfigDict, sources: Sequence[SourceResults],
     texts[key] = f"always '{label}'"
     for p in pairs:
       p[key] = {"label": label, "outcome": pipeline.prediction_outcome(label, p["gain"])}
-  criteria_scores = {}
-  for name, c in known.items():
-    values = np.asarray([p["criteria"].get(name, np.nan) for p in pairs], np.float64)
-    labels, taus = scoring.threshold_labels(values, outcomes.val_side)
-    for p, label, tau in zip(pairs, labels, taus):
-      p[f"rule:{name}"] = {"label": label, "threshold": tau,
-                           "outcome": pipeline.prediction_outcome(label, p["gain"])}
-    criteria_scores[name] = scoring.score_criterion(name, c.text, c.signed, values,
-                                                    outcomes, labels).to_dict()
-    texts[f"rule:{name}"] = criteria_scores[name]["rule"]["text"]
+  criteria_scores = _score_criteria(pairs, known, outcomes)
   records = {key: scoring.score_verdict(key, texts[key], [p[key]["label"] for p in pairs],
-                                        outcomes).to_dict()
-             for key in texts if not key.startswith("rule:")}
+                                        outcomes).to_dict() for key in texts}
   records.update({f"rule:{n}": s["rule"] for n, s in criteria_scores.items()})
-  steps = int(config.student.train.steps)
-  full = sum(r.seconds for src in sources for r in src.runs.values())
   return {
       "experiment": config.experiment,
       "sources": [dataclasses.asdict(src.header) for src in sources],
@@ -161,15 +149,36 @@ def collect(config: ml_collections.ConfigDict, sources: Sequence[SourceResults],
       "track_record": records, "criteria_scores": criteria_scores,
       "ranking": _ranking(pairs, known),
       "recommendation": recommendation_summary(pairs),
-      "pilot": {"step": runs.pilot_step, "steps": steps, "students_seconds": full,
-                "runs": {spec: {"seconds": sum(r.pilots[spec].seconds for src in sources
-                                               for r in src.runs.values()),
-                                "compute_share": sum(
-                                    r.pilots[spec].seconds for src in sources
-                                    for r in src.runs.values()) / full}
-                         for spec in specs}},
+      "pilot": _pilot_compute(sources, runs.pilot_step, int(config.student.train.steps)),
       "primary_gap": f"gap:{estimator_names(config.analysis)[0]}",
       "config": config.to_dict(), "versions": dict(versions)}
+
+
+def _score_criteria(pairs: list[dict[str, Any]], known: Mapping[str, Any],
+                    outcomes: scoring.Outcomes) -> dict[str, dict[str, Any]]:
+  """Each criterion's `CriterionScore` dict; each pair gets its rule's verdict
+  (rule:<criterion>: a threshold fitted on the other pairs' validation gains)."""
+  out = {}
+  for name, c in known.items():
+    values = np.asarray([p["criteria"].get(name, np.nan) for p in pairs], np.float64)
+    labels, taus = scoring.threshold_labels(values, outcomes.val_side)
+    for p, label, tau in zip(pairs, labels, taus):
+      p[f"rule:{name}"] = {"label": label, "threshold": tau,
+                           "outcome": pipeline.prediction_outcome(label, p["gain"])}
+    out[name] = scoring.score_criterion(name, c.text, c.signed, values, outcomes,
+                                        labels).to_dict()
+  return out
+
+
+def _pilot_compute(sources: Sequence[SourceResults], step: int, steps: int
+                   ) -> dict[str, Any]:
+  """The pilots' steps and their wall seconds, also as a share of the students'."""
+  runs = [r for src in sources for r in src.runs.values()]
+  full = sum(r.seconds for r in runs)
+  spent = {spec: sum(r.pilots[spec].seconds for r in runs) for spec in runs[0].pilots}
+  return {"step": step, "steps": steps, "students_seconds": full,
+          "runs": {spec: {"seconds": t, "compute_share": t / full}
+                   for spec, t in spent.items()}}
 
 
 def _labels(config: ml_collections.ConfigDict, task: str) -> tuple[str, ...]:
